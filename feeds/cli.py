@@ -1,0 +1,211 @@
+"""The `osce-feeds` command: `build`, `check`, `watch`, `serve`. A thin shell.
+
+Settings come from flags, then `osce-feeds.toml`, then `OSCE_FEEDS_*` environment
+variables, then defaults (see `feeds.config`). Our errors become one-line messages;
+`main(argv)` returns the exit status (130 on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feeds import __version__
+from feeds.build import build, display_name, read_seeds
+from feeds.config import Config, ConfigError, load_config
+from feeds.model import Issue, Level
+from feeds.parse import parse_seed
+
+log = logging.getLogger("feeds")
+DEFAULTS = Config()
+
+
+def _setting(*names: str, setting: str, metavar: str, help: str) -> Callable[..., Any]:
+    env = f"OSCE_FEEDS_{setting.upper()}"
+    default = getattr(DEFAULTS, setting)
+    return click.option(
+        *names,
+        setting,
+        metavar=metavar,
+        default=None,
+        help=f"{help} [env {env}; default: {default}]",
+    )
+
+
+COMMON = (
+    _setting(
+        "--seeds", setting="seeds", metavar="DIR", help="Folder of seed files (listing pages)."
+    ),
+    _setting("--public", setting="public", metavar="DIR", help="Folder the feeds go into."),
+    _setting(
+        "--base-url",
+        setting="base_url",
+        metavar="URL",
+        help="Public address of the public folder; self links are built on it.",
+    ),
+    _setting(
+        "--timezone",
+        setting="timezone",
+        metavar="ZONE",
+        help="IANA time zone in which listing dates are calendar days.",
+    ),
+    _setting(
+        "--day-time",
+        setting="day_time",
+        metavar="HH:MM",
+        help="Time of day that stands for a publishing date.",
+    ),
+    _setting(
+        "--feed-size",
+        setting="feed_size",
+        metavar="N",
+        help="Entries in each subscription feed (the newest).",
+    ),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Settings file [env OSCE_FEEDS_CONFIG; default: ./osce-feeds.toml if present].",
+    ),
+    click.option("-v", "--verbose", count=True, help="Say more (notices, each file written)."),
+    click.option("-q", "--quiet", count=True, help="Say less (warnings and errors only)."),
+)
+SERVER = (
+    _setting("--host", setting="host", metavar="ADDR", help="Address to serve on."),
+    _setting("--port", setting="port", metavar="PORT", help="TCP port to serve on."),
+)
+POLL = click.option(
+    "--poll", is_flag=True, help="Poll seeds/ instead of waiting for file system events."
+)
+
+
+def with_options(*options: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def configure(config_file: Path | None, verbose: int, quiet: int, **settings: Any) -> Config:
+    level = logging.INFO + 10 * (quiet - verbose)
+    logging.basicConfig(
+        level=max(logging.DEBUG, min(level, logging.ERROR)),
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    try:
+        return load_config(settings, config_file=config_file)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def log_issues(issues: Sequence[Issue]) -> None:
+    levels = {
+        Level.ERROR: logging.ERROR,
+        Level.WARNING: logging.WARNING,
+        Level.NOTICE: logging.DEBUG,
+    }
+    for issue in issues:
+        log.log(levels[issue.level], "%s", issue)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="osce-feeds")
+def cli() -> None:
+    """Atom and RSS feeds from scrapes of the OSCE "News and press releases" listing.
+
+    Listing pages saved as text in the seeds folder become one feed for everything,
+    one per topic ("What we do"), one per mission or office ("Where we are") and one
+    per content type, published into the public folder.
+
+    Settings: flags first, then the config file (TOML, keys as the flags without
+    dashes: seeds, public, base_url, timezone, day_time, feed_size, host, port), then
+    OSCE_FEEDS_* environment variables, then defaults.
+    """
+
+
+@cli.command("build")
+@with_options(*COMMON)
+@click.option("--strict", is_flag=True, help="Exit 1 when a seed file has errors or warnings.")
+def build_command(strict: bool, **options: Any) -> int:
+    """Build the public folder from the seeds folder once."""
+    config = configure(**options)
+    result = build(config)
+    log_issues(result.issues)
+    log.info("built %s: %s", config.public, result.summary())
+    if strict and any(i.level is not Level.NOTICE for i in result.issues):
+        return 1
+    return 0
+
+
+@cli.command("check")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@with_options(*COMMON)
+def check_command(files: tuple[Path, ...], **options: Any) -> int:
+    """Parse seed files (default: every one in the seeds folder) and print each problem
+    as FILE:LINE: LEVEL: MESSAGE. Exits 1 when a file has errors."""
+    config = configure(**options)
+    if files:
+        named = {str(path): _read(path) for path in files}
+    else:
+        named = {display_name(config, n): data for n, data in read_seeds(config.seeds).items()}
+    errors = items = 0
+    for source, data in named.items():
+        result = parse_seed(data, source)
+        items += len(result.records)
+        for issue in result.issues:
+            click.echo(str(issue))
+            errors += issue.level is Level.ERROR
+    click.echo(f"{len(named)} files, {items} item records, {errors} errors", err=True)
+    return 1 if errors else 0
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise click.FileError(str(path), error.strerror) from error
+
+
+@cli.command("watch")
+@with_options(*COMMON, POLL)
+def watch_command(poll: bool, **options: Any) -> int:
+    """Build, then keep the public folder in step with the seeds folder until stopped."""
+    from feeds.watch import run_daemon
+
+    config = configure(**options)
+    return run_daemon(config, poll=poll, serve=False)
+
+
+@cli.command("serve")
+@with_options(*COMMON, *SERVER, POLL)
+def serve_command(poll: bool, **options: Any) -> int:
+    """Watch, and serve the public folder over HTTP (http://127.0.0.1:8080/)."""
+    from feeds.watch import run_daemon
+
+    config = configure(**options)
+    return run_daemon(config, poll=poll, serve=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        result = cli.main(args=argv, prog_name="osce-feeds", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return 130
+    return result if isinstance(result, int) else 0

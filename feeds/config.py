@@ -1,0 +1,140 @@
+"""Settings: defaults, then environment variables, then `osce-feeds.toml`, then flags.
+
+A frozen `Config` holds the result. Relative paths in a config file are resolved
+against the file's folder, those from flags and the environment against the working
+directory. Nothing else reads the environment or the config file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "OSCE_FEEDS_"
+DEFAULT_CONFIG_FILE = "osce-feeds.toml"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it and says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    # Folder of seed files (listing pages as text).
+    seeds: Path = Path("seeds")
+    # Folder the feeds are published into; served as the site's root.
+    public: Path = Path("public")
+    # Public address of `public/`: self links, ids of nothing. Ends with a slash.
+    base_url: str = "http://127.0.0.1:8080/"
+    # Time zone in which the listing's dates are calendar days (IANA name).
+    timezone: str = "UTC"
+    # Time of day (in `timezone`) that stands for an item's publishing date.
+    day_time: str = "12:00"
+    # Entries in each subscription feed: the newest ones.
+    feed_size: int = 50
+    # Address and port of `serve`.
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def time_of_day(self) -> dt.time:
+        return dt.time.fromisoformat(self.day_time)
+
+
+SETTINGS = {f.name: f for f in fields(Config)}
+PATH_SETTINGS = frozenset({"seeds", "public"})
+
+
+def load_config(
+    flags: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Config:
+    """Combine every source of settings; flags whose value is None are not given.
+
+    The config file is `config_file`, else `$OSCE_FEEDS_CONFIG`, else
+    `./osce-feeds.toml` when it exists.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for name in SETTINGS:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw:
+            values[name] = raw
+    path = config_file or (
+        Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
+    )
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is not None:
+        values.update(settings_from_file(path))
+    values.update({name: value for name, value in flags.items() if value is not None})
+    return config_from_values(values)
+
+
+def settings_from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in SETTINGS:
+            raise ConfigError(f"{path}: unknown setting {key!r}")
+        if name in PATH_SETTINGS and isinstance(value, str):
+            value = path.parent / value
+        values[name] = value
+    return values
+
+
+def config_from_values(values: Mapping[str, Any]) -> Config:
+    """A checked `Config` from raw values (strings from the environment included)."""
+    config = replace(Config(), **{name: _convert(name, value) for name, value in values.items()})
+    return _checked(config)
+
+
+def _convert(name: str, value: Any) -> Any:
+    default = getattr(Config(), name)
+    try:
+        if isinstance(default, Path):
+            return Path(value)
+        if isinstance(default, int):
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{name}: {value!r} is not a valid {type(default).__name__}") from error
+
+
+def _checked(config: Config) -> Config:
+    url = urlsplit(config.base_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError(f"base_url: {config.base_url!r} is not an absolute http(s) URL")
+    if not config.base_url.endswith("/"):
+        config = replace(config, base_url=config.base_url + "/")
+    try:
+        config.zone  # noqa: B018 - looking it up is the check
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"timezone: unknown time zone {config.timezone!r}") from error
+    try:
+        config.time_of_day  # noqa: B018
+    except ValueError as error:
+        raise ConfigError(f"day_time: {config.day_time!r} is not a time like 12:00") from error
+    if config.feed_size < 1:
+        raise ConfigError(f"feed_size: must be at least 1, not {config.feed_size}")
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port: {config.port} is not a TCP port")
+    return config

@@ -1,0 +1,119 @@
+"""The data that flows through the pipeline: records, issues, entries, groups.
+
+Frozen dataclasses and tuples only, so that every stage can be cached, shared and
+compared. Contains no logic beyond formatting and the small lookups on `Kind`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+
+class Level(StrEnum):
+    """How bad an input problem is.
+
+    `error`: the file, or an item in the middle of it, yields nothing (`check` exits 1).
+    `warning`: something was read but a part of it was dropped.
+    `notice`: expected roughness of scrapes, such as a page cut at its end.
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem in one seed file, at one line (1-based)."""
+
+    source: str
+    line: int
+    level: Level
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.level}: {self.message}"
+
+
+class Kind(Enum):
+    """A way of grouping items into feeds, after the listing's metadata labels."""
+
+    TOPIC = ("topics", "What we do", "topic")
+    MISSION = ("missions", "Where we are", "mission or office")
+    TYPE = ("types", "Content type", "content type")
+
+    def __init__(self, folder: str, label: str, noun: str) -> None:
+        self.folder = folder
+        self.label = label
+        self.noun = noun
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One item as one page shows it, before merging with other sightings."""
+
+    title: str
+    date: dt.date
+    content_type: str | None
+    missions: tuple[str, ...]
+    topics: tuple[str, ...]
+    summary: str
+    source: str
+    line: int
+    # Values read from a page's cut last line: kept only when the same value is seen
+    # complete elsewhere, since a cut value looks exactly like a real one.
+    tentative: tuple[tuple[Kind, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What one seed file yields: its records in page order, and its problems."""
+
+    source: str
+    records: tuple[Record, ...]
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item after merging every sighting of it: what a feed publishes."""
+
+    key: str  # the identity: publishing date and normalised title
+    id: str  # urn:uuid derived from `key` alone
+    title: str
+    date: dt.date
+    # Seconds after the day's anchor time; unique among the entries of one date, so
+    # that no two entries of any feed share an `updated` value.
+    second: int
+    content_type: str | None
+    missions: tuple[str, ...]
+    topics: tuple[str, ...]
+    summary: str
+
+    def names(self, kind: Kind) -> tuple[str, ...]:
+        if kind is Kind.TOPIC:
+            return self.topics
+        if kind is Kind.MISSION:
+            return self.missions
+        return (self.content_type,) if self.content_type else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The entries of one topic, mission or content type; newest first."""
+
+    kind: Kind
+    name: str
+    slug: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every entry, newest first, and every group, in a stable order."""
+
+    entries: tuple[Entry, ...]
+    groups: tuple[Group, ...]
+    issues: tuple[Issue, ...] = ()

@@ -1,0 +1,125 @@
+"""Make `public/` hold exactly the rendered files: the only writer to `public/`.
+
+Each file is written to a temporary name in its own folder, flushed to disk, then
+moved over the old one with `os.replace`, so a reader sees the old bytes or the new,
+never half of them. Files whose bytes are unchanged are not touched (their mtime,
+and so ETag and Last-Modified, stay put). Files published before and no longer
+rendered are removed; files that publish never wrote are left alone.
+
+A manifest in `public/.osce-feeds/` records what was published, with each file's
+digest and stat, so that an unchanged file is recognised without reading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+STATE_DIR = ".osce-feeds"
+MANIFEST = f"{STATE_DIR}/manifest.json"
+FILE_MODE = 0o644
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReport:
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    bytes_written: int
+
+
+def publish_tree(public: Path, files: Mapping[str, bytes]) -> PublishReport:
+    """Bring `public` in line with `files` ({relative POSIX path: bytes})."""
+    for path in files:
+        check_path(path)
+    public.mkdir(parents=True, exist_ok=True)
+    old = read_manifest(public)
+    new: dict[str, list[object]] = {}
+    written: list[str] = []
+    size = 0
+    for path in sorted(files):
+        data = files[path]
+        digest = hashlib.sha256(data).hexdigest()
+        target = public / path
+        if not _is_current(target, data, digest, old.get(path)):
+            write_atomic(target, data)
+            written.append(path)
+            size += len(data)
+        stat = target.stat()
+        new[path] = [digest, stat.st_size, stat.st_mtime_ns]
+    removed = [path for path in sorted(old) if path not in files and _remove(public / path)]
+    manifest = json.dumps(new, indent=0, sort_keys=True).encode()
+    if written or removed or not (public / MANIFEST).is_file():
+        write_atomic(public / MANIFEST, manifest)
+    return PublishReport(tuple(written), tuple(removed), len(files) - len(written), size)
+
+
+def check_path(path: str) -> None:
+    """Refuse a path that would leave `public/` or is not a plain relative path."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or not pure.parts or ".." in pure.parts or path != pure.as_posix():
+        raise ValueError(f"not a path inside public/: {path!r}")
+
+
+def read_manifest(public: Path) -> dict[str, list[object]]:
+    try:
+        data = json.loads((public / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _is_current(target: Path, data: bytes, digest: str, known: list[object] | None) -> bool:
+    try:
+        stat = target.stat()
+    except OSError:
+        return False
+    if stat.st_size != len(data):
+        return False
+    if known == [digest, stat.st_size, stat.st_mtime_ns]:
+        return True
+    try:
+        return target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _remove(target: Path) -> bool:
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+        return True
+    return False
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` so that readers never see a partial file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def remove_temporaries(public: Path) -> list[Path]:
+    """Delete temporary files a killed process left behind; returns them."""
+    found = list(public.rglob(".*.tmp")) if public.is_dir() else []
+    for path in found:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return found

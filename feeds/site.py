@@ -1,0 +1,151 @@
+"""The small site around the feeds: `index.html`, `feeds.opml` and one page per item.
+
+Plain HTML with no script, readable on a phone; every text taken from the seeds is
+escaped. Links between pages are relative, so the site works from any address;
+links inside OPML are absolute, as readers need. No I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from html import escape
+
+from feeds.config import Config
+from feeds.layout import INDEX, OPML, feed_path, item_path, relative_root
+from feeds.model import Catalog, Entry, Kind
+from feeds.render import FeedSpec, feed_specs
+
+HEADINGS = {
+    None: "Everything",
+    Kind.TOPIC: "Topics (What we do)",
+    Kind.MISSION: "Missions and offices (Where we are)",
+    Kind.TYPE: "Content types",
+}
+STYLE = """
+body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
+h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:2rem}
+ul{list-style:none;padding:0}li{padding:.4rem 0;border-bottom:1px solid #eee}
+.meta{color:#666;font-size:.9rem}a{color:#0b5394}.sub a{margin-right:.6rem}
+dt{font-weight:600;margin-top:.6rem}dd{margin:0}
+""".strip()
+
+
+def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
+    specs = feed_specs(catalog, site_title)
+    slugs = {(group.kind, group.name): group.slug for group in catalog.groups}
+    files = {
+        INDEX: index_page(specs, site_title),
+        OPML: opml_document(specs, config, site_title),
+    }
+    for entry in catalog.entries:
+        files[item_path(entry)] = item_page(entry, slugs, site_title)
+    return files
+
+
+def display_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def page(path: str, title: str, body: str, head: str = "") -> bytes:
+    root = relative_root(path)
+    html = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n"
+        f"<style>{STYLE}</style>\n{head}"
+        "</head>\n<body>\n"
+        f"{body}"
+        f'<p class="meta"><a href="{root}{INDEX}">All feeds</a></p>\n'
+        "</body>\n</html>\n"
+    )
+    return html.encode()
+
+
+def feed_links(spec: FeedSpec, root: str) -> str:
+    return " ".join(
+        f'<a href="{root}{spec.path}.{fmt}">{label}</a>'
+        for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
+    )
+
+
+def by_kind(specs: list[FeedSpec]) -> Iterator[tuple[Kind | None, list[FeedSpec]]]:
+    """The feeds in the order of the index: everything, topics, missions, types."""
+    for kind in (None, *Kind):
+        chosen = [spec for spec in specs if spec.kind is kind]
+        if chosen:
+            yield kind, chosen
+
+
+def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
+    head = "".join(
+        f'<link rel="alternate" type="application/{fmt}+xml" title="{escape(site_title)} ({label})"'
+        f' href="{specs[0].path}.{fmt}">\n'
+        for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
+    )
+    sections = [
+        f"<h1>{escape(site_title)}</h1>\n"
+        "<p>Feeds of the OSCE's news and press releases: everything, or one topic, "
+        "mission or office, or content type. To subscribe, copy an Atom or RSS link into "
+        'your feed reader, or import <a href="feeds.opml">all feeds as OPML</a>.</p>\n'
+    ]
+    for kind, chosen in by_kind(specs):
+        rows = "".join(index_row(spec) for spec in chosen)
+        sections.append(f"<h2>{HEADINGS[kind]}</h2>\n<ul>\n{rows}</ul>\n")
+    return page(INDEX, site_title, "".join(sections), head)
+
+
+def index_row(spec: FeedSpec) -> str:
+    count = len(spec.entries)
+    latest = f", latest {display_date(spec.entries[0].date)}" if spec.entries else ""
+    items = "1 item" if count == 1 else f"{count} items"
+    return (
+        f'<li>{escape(spec.name)} <span class="meta">{items}{latest}</span><br>'
+        f'<span class="sub">{feed_links(spec, "")}</span></li>\n'
+    )
+
+
+def item_page(entry: Entry, slugs: Mapping[tuple[Kind, str], str], site_title: str) -> bytes:
+    path = item_path(entry)
+    root = relative_root(path)
+    rows = [
+        f'<dt>Publishing date</dt><dd><time datetime="{entry.date}">'
+        f"{display_date(entry.date)}</time></dd>"
+    ]
+    for kind in (Kind.TYPE, Kind.MISSION, Kind.TOPIC):
+        links = [
+            f'<a href="{root}{feed_path(kind, slugs[kind, name])}.atom">{escape(name)}</a>'
+            for name in entry.names(kind)
+        ]
+        if links:
+            rows.append(f"<dt>{kind.label}</dt><dd>{', '.join(links)}</dd>")
+    summary = f"<p>{escape(entry.summary)}</p>\n" if entry.summary else ""
+    body = (
+        f"<h1>{escape(entry.title)}</h1>\n{summary}<dl>\n" + "\n".join(rows) + "\n</dl>\n"
+        f'<p class="meta">Feeds of the categories above are linked; '
+        f'<a href="{root}all.atom">subscribe to every item</a>.</p>\n'
+    )
+    return page(path, entry.title, body)
+
+
+def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:
+    home = escape(config.base_url + INDEX, quote=True)
+
+    def outline(spec: FeedSpec) -> str:
+        url = escape(f"{config.base_url}{spec.path}.atom", quote=True)
+        text = escape(spec.title, quote=True)
+        return (
+            f'      <outline type="rss" version="ATOM" text="{text}" title="{text}" '
+            f'xmlUrl="{url}" htmlUrl="{home}"/>\n'
+        )
+
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n  <head>\n'
+        f"    <title>{escape(site_title)}</title>\n  </head>\n  <body>\n"
+    ]
+    for kind, chosen in by_kind(specs):
+        rows = "".join(outline(spec) for spec in chosen)
+        parts.append(f'    <outline text="{escape(HEADINGS[kind])}">\n{rows}    </outline>\n')
+    parts.append("  </body>\n</opml>\n")
+    return "".join(parts).encode()
