@@ -137,8 +137,12 @@ def merge_records(
 
 
 def _most_common(counts: Counter[str]) -> str:
-    # Ties go to the greater string, which prefers typographic quotes to straight ones.
-    return max(counts, key=lambda value: (counts[value], value))
+    # Ties go to a spelling without compatibility characters (ligatures, full-width
+    # forms), then to the greater string, which prefers typographic quotes to straight.
+    return max(
+        counts,
+        key=lambda value: (counts[value], unicodedata.is_normalized("NFKC", value), value),
+    )
 
 
 def sorted_names(names: Iterable[str]) -> tuple[str, ...]:

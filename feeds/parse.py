@@ -126,13 +126,16 @@ def parse_date(text: str) -> dt.date | None:
 
 def text_from_bytes(data: bytes) -> str | None:
     """The text of a seed file, or None when it is not UTF-8 text (binary, another
-    encoding). A byte-order mark is dropped."""
+    encoding). A byte-order mark is dropped, and so is a character cut in half at the
+    very end, as a scrape or a copy stops anywhere."""
     if b"\x00" in data:
         return None
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as error:
+        if error.reason != "unexpected end of data":
+            return None
+        text = data[: error.start].decode("utf-8", errors="strict")
     return text.removeprefix("\ufeff")
 
 
@@ -227,8 +230,8 @@ def _parse_page(page: _Page) -> list[Record]:
             records.append(record)
 
     if len(dates) == 1 and page.extra_lines >= ARTICLE_BODY_LINES:
-        page.issues = [i for i in page.issues if i.level is not Level.WARNING]
-        page.add(dates[0], Level.ERROR, "looks like an article, not a listing: no items")
+        page.issues = []  # about lines of an item that is not one
+        page.add(0, Level.ERROR, "looks like an article, not a listing: no items")
         return []
     return records
 

@@ -1,0 +1,222 @@
+"""Whole builds: the published feeds read back with a real feed parser, stable bytes,
+independence from file names and order, and what happens to bad or withdrawn pages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import feedparser
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.build import build, build_files, read_seeds, read_state
+from feeds.config import Config
+from feeds.parse import parse_seed
+
+from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
+
+CORPUS_PAGES = sorted((DATA / "seeds").glob("*.txt")) + sorted((DATA / "holdout").glob("*.txt"))
+
+
+def feed(public: Path, path: str) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse((public / path).read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+def snapshot(public: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(public).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(public.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_sample_seeds_give_fourteen_items_and_a_feed_per_group(config: Config) -> None:
+    result = build(config)
+    public = config.public
+
+    everything = feed(public, "all.atom")
+    assert len(everything.entries) == 14
+    assert len({e.id for e in everything.entries}) == 14
+    assert feed(public, "all.rss").entries[0].title == everything.entries[0].title
+
+    names = Counter(
+        (kind, name)
+        for entry in result.catalog.entries
+        for kind in ("topics", "missions", "types")
+        for name in {
+            "topics": entry.topics,
+            "missions": entry.missions,
+            "types": (entry.content_type,) if entry.content_type else (),
+        }[kind]
+    )
+    atom_feeds = sorted(p.relative_to(public).as_posix() for p in public.glob("*/*.atom"))
+    assert len(atom_feeds) == len(names) == 30
+    for group in result.catalog.groups:
+        parsed = feed(public, f"{group.kind.folder}/{group.slug}.atom")
+        assert len(parsed.entries) == names[group.kind.folder, group.name]
+        for entry in parsed.entries:
+            assert group.name in {tag.term for tag in entry.tags}
+
+
+def test_entries_read_back_as_the_seeds_say(config: Config) -> None:
+    build(config)
+    parsed = feed(config.public, "topics/policing.atom")
+    assert parsed.feed.title == "Policing – OSCE news and press releases"
+    assert parsed.feed.links[0].href == f"{BASE_URL}topics/policing.atom"
+    first = parsed.entries[0]
+    assert first.title == (
+        "Jubilee Annual Regional Forensic Conference organized in Montenegro with OSCE support"
+    )
+    assert first.published_parsed[:3] == (2025, 10, 9)
+    assert first.updated == parsed.feed.updated  # the feed is as new as its newest entry
+    assert first.content[0].value.startswith("Security and justice can only be achieved")
+    tags = {(t.scheme, t.term, t.label) for t in first.tags}
+    assert (
+        f"{BASE_URL}missions/",
+        "OSCE Mission to Montenegro",
+        "OSCE Mission to Montenegro",
+    ) in tags
+    assert (f"{BASE_URL}types/", "News", "News") in tags
+    assert first.link.startswith(f"{BASE_URL}items/2025/10/09-jubilee-annual-regional")
+    assert (config.public / first.link.removeprefix(BASE_URL)).is_file()
+    dates = [e.updated for e in feed(config.public, "all.atom").entries]
+    assert len(set(dates)) == len(dates), "two entries share one updated value"
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_dates_show_the_listing_day_from_honolulu_to_tokyo(config: Config) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    build(config)
+    for entry in feed(config.public, "all.atom").entries:
+        moment = dt.datetime.fromisoformat(entry.published)
+        listed = dt.date(*entry.published_parsed[:3])
+        for zone in ("Pacific/Honolulu", "America/New_York", "Europe/Vienna", "Asia/Tokyo"):
+            assert moment.astimezone(ZoneInfo(zone)).date() == listed
+
+
+def test_feed_size_keeps_the_newest(config: Config) -> None:
+    from dataclasses import replace
+
+    build(replace(config, feed_size=3))
+    titles = [e.title for e in feed(config.public, "all.atom").entries]
+    assert titles == [e.title for e in feed(config.public, "all.rss").entries]
+    assert len(titles) == 3
+    assert titles[0].startswith("Jubilee Annual Regional Forensic Conference")
+
+
+def test_second_build_of_unchanged_seeds_writes_nothing(config: Config) -> None:
+    build(config)
+    before = snapshot(config.public)
+    result = build(config)
+    assert result.report.written == ()
+    assert snapshot(config.public) == before
+
+
+def test_ids_do_not_depend_on_file_names_or_base_url(config: Config, tmp_path: Path) -> None:
+    build(config)
+    ids = [e.id for e in feed(config.public, "all.atom").entries]
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    for n, path in enumerate(sorted(config.seeds.glob("*.txt"))):
+        shutil.copy(path, renamed / f"page-{9 - n}.txt")
+    other = Config(seeds=renamed, public=tmp_path / "other", base_url="http://elsewhere.test/x/")
+    build(other)
+    assert [e.id for e in feed(other.public, "all.atom").entries] == ids
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(CORPUS_PAGES), st.lists(st.integers(0, 10**6), unique=True, min_size=80))
+def test_published_bytes_do_not_depend_on_file_order_or_names(
+    pages: list[Path], numbers: list[int]
+) -> None:
+    config = Config(base_url=BASE_URL)
+    reference = {p.name: p.read_bytes() for p in CORPUS_PAGES}
+    shuffled = {f"{n:07d}.txt": p.read_bytes() for n, p in zip(numbers, pages, strict=False)}
+    state = read_state(Path("/nonexistent"))
+    expected = public_files(build_files(reference, state, config).files)
+    assert public_files(build_files(shuffled, state, config).files) == expected
+
+
+def public_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {path: data for path, data in files.items() if not path.startswith(".")}
+
+
+def test_page_turned_error_page_keeps_its_items(config: Config) -> None:
+    build(config)
+    page = config.seeds / "000_2ff1a2d5822c8077.txt"
+    page.write_text("<html><body>502 Bad Gateway</body></html>")
+    result = build(config)
+    assert len(feed(config.public, "all.atom").entries) == 14
+    assert any("last good version" in i.message for i in result.issues)
+
+    page.unlink()  # deleting the file withdraws its items
+    build(config)
+    assert len(feed(config.public, "all.atom").entries) == 7
+
+
+def test_withdrawn_group_keeps_an_empty_valid_feed(config: Config) -> None:
+    build(config)
+    ashgabat = config.public / "missions/osce-centre-in-ashgabat.atom"
+    assert len(feed(config.public, "missions/osce-centre-in-ashgabat.atom").entries) == 1
+    (config.seeds / "000_2ff1a2d5822c8077.txt").unlink()
+    build(config)
+    assert ashgabat.is_file()
+    parsed = feed(config.public, "missions/osce-centre-in-ashgabat.atom")
+    assert parsed.entries == []
+    assert parsed.feed.title.startswith("OSCE Centre in Ashgabat")
+    # The withdrawn items' pages go.
+    assert len(list((config.public / "items").rglob("*.html"))) == 7
+
+
+def test_slugs_of_published_feeds_never_move(config: Config) -> None:
+    build(config)
+    (config.seeds / "extra.txt").write_text(
+        "Osce Secretariat hosts a meeting\nPublishing date: 1 May 2021\n"
+        "Where we are: OSCE  secretariat\nSummary."
+    )
+    result = build(config)
+    slugs = {g.name: g.slug for g in result.catalog.groups}
+    assert slugs["OSCE Secretariat"] == "osce-secretariat"
+    assert slugs["OSCE secretariat"] == "osce-secretariat-2"
+
+
+def test_temporary_and_hidden_files_are_not_seeds(tmp_path: Path) -> None:
+    for name in ("a.txt", ".hidden.txt", "b.txt~", "#c.txt#", "d.txt.swp", "e.md"):
+        (tmp_path / name).write_text("x")
+    assert list(read_seeds(tmp_path)) == ["a.txt"]
+
+
+def test_missing_seeds_folder_builds_an_empty_site(tmp_path: Path) -> None:
+    config = Config(seeds=tmp_path / "none", public=tmp_path / "public", base_url=BASE_URL)
+    build(config)
+    assert feed(config.public, "all.atom").entries == []
+
+
+def test_bad_pages_never_reach_a_feed(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(DATA / "seeds", seeds)
+    config = Config(seeds=seeds, public=tmp_path / "public", base_url=BASE_URL)
+    build(config)
+    text = (config.public / "all.atom").read_text()
+    for marker in ("Page not found", "Skip to main content", "Daily Report", "\x00", "\ufffd"):
+        assert marker not in text
+
+
+def test_published_files_are_readable_by_others(config: Config) -> None:
+    build(config)
+    mode = os.stat(config.public / "all.atom").st_mode & 0o777
+    assert mode & 0o044 == 0o044
+
+
+@pytest.mark.parametrize("source", [SAMPLE_SEEDS])
+def test_sample_pages_have_no_problems(source: Path) -> None:
+    for path in source.glob("*.txt"):
+        assert parse_seed(path.read_bytes(), path.name).issues == ()
