@@ -22,7 +22,7 @@ from pathlib import Path
 
 from feeds.catalog import GroupKey, merge_items
 from feeds.config import Config
-from feeds.model import Catalog, Issue, Kind, Level, Record
+from feeds.model import Catalog, Issue, Kind, Level, ParseResult, Record
 from feeds.parse import parse_seed
 from feeds.publish import STATE_DIR, PublishReport, publish_tree
 from feeds.render import render_feeds
@@ -40,6 +40,29 @@ class State:
 
     known: Mapping[GroupKey, str] = field(default_factory=dict)
     last_good: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Cache:
+    """What one build can hand to the next so as not to do it again: each seed file's
+    parse, by its bytes, and each rendered feed, by everything it is made of. Using it
+    never changes the output (tests compare cached builds with cold ones)."""
+
+    parsed: dict[str, tuple[bytes, ParseResult]] = field(default_factory=dict)
+    rendered: dict[object, bytes] = field(default_factory=dict)
+
+    def parse(self, name: str, data: bytes, source: str) -> ParseResult:
+        hit = self.parsed.get(name)
+        if hit is not None and hit[0] == data and hit[1].source == source:
+            return hit[1]
+        result = parse_seed(data, source)
+        self.parsed[name] = (data, result)
+        return result
+
+    def forget_except(self, names: Iterable[str]) -> None:
+        keep = set(names)
+        for name in [n for n in self.parsed if n not in keep]:
+            del self.parsed[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +139,13 @@ def registry_bytes(catalog: Catalog) -> bytes:
     return json.dumps(rows, ensure_ascii=False, indent=0).encode()
 
 
-def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Output:
+def build_files(
+    seeds: Mapping[str, bytes], state: State, config: Config, cache: Cache | None = None
+) -> Output:
     """Every file of `public/` from the seed files (name: bytes) and earlier state."""
-    results = [parse_seed(data, display_name(config, name)) for name, data in seeds.items()]
+    cache = cache or Cache()
+    cache.forget_except(seeds)
+    results = [cache.parse(name, data, display_name(config, name)) for name, data in seeds.items()]
     files: dict[str, bytes] = {}
     records: list[Record] = []
     issues: list[Issue] = []
@@ -142,7 +169,7 @@ def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Out
             )
         )
     catalog = merge_items(records, state.known)
-    files.update(render_feeds(catalog, config, SITE_TITLE))
+    files.update(render_feeds(catalog, config, SITE_TITLE, cache.rendered))
     files.update(render_site(catalog, config, SITE_TITLE))
     files[REGISTRY] = registry_bytes(catalog)
     issues.sort(key=lambda i: (i.source, i.line))
@@ -155,18 +182,45 @@ def display_name(config: Config, name: str) -> str:
 
 def build(config: Config) -> BuildResult:
     """Read the seeds, publish their feeds; returns what was done and found."""
-    started = time.perf_counter()
-    seeds = read_seeds(config.seeds)
-    output = build_files(seeds, read_state(config.public), config)
-    report = publish_tree(config.public, output.files)
-    return BuildResult(
-        catalog=output.catalog,
-        issues=output.issues,
-        report=report,
-        seeds=len(seeds),
-        seconds=time.perf_counter() - started,
-        feeds=count_feeds(output.files),
-    )
+    return Builder(config).build()
+
+
+class Builder:
+    """Builds `public/` again and again, as the daemon does, keeping the state and the
+    cache of one build for the next. Each build gives what a cold `build` would."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.cache = Cache()
+        self.state: State | None = None
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        config = self.config
+        seeds = read_seeds(config.seeds)
+        state = self.state if self.state is not None else read_state(config.public)
+        output = build_files(seeds, state, config, self.cache)
+        report = publish_tree(config.public, output.files)
+        self.state = state_from_output(output)
+        return BuildResult(
+            catalog=output.catalog,
+            issues=output.issues,
+            report=report,
+            seeds=len(seeds),
+            seconds=time.perf_counter() - started,
+            feeds=count_feeds(output.files),
+        )
+
+
+def state_from_output(output: Output) -> State:
+    known = {(g.kind, g.name): g.slug for g in output.catalog.groups}
+    prefix = LAST_GOOD + "/"
+    last_good = {
+        path.removeprefix(prefix): data
+        for path, data in output.files.items()
+        if path.startswith(prefix)
+    }
+    return State(known, last_good)
 
 
 def count_feeds(paths: Iterable[str]) -> int:

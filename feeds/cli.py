@@ -95,6 +95,15 @@ def with_options(*options: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def configure(config_file: Path | None, verbose: int, quiet: int, **settings: Any) -> Config:
+    """Set up logging and read the settings; see `loader`."""
+    return loader(config_file, verbose, quiet, **settings)()
+
+
+def loader(
+    config_file: Path | None, verbose: int, quiet: int, **settings: Any
+) -> Callable[[], Config]:
+    """Set up logging; returns a function that reads the settings again (SIGHUP).
+    A bad setting at the first read is a usage error."""
     level = logging.INFO + 10 * (quiet - verbose)
     logging.basicConfig(
         level=max(logging.DEBUG, min(level, logging.ERROR)),
@@ -103,10 +112,15 @@ def configure(config_file: Path | None, verbose: int, quiet: int, **settings: An
         stream=sys.stderr,
         force=True,
     )
-    try:
+
+    def load() -> Config:
         return load_config(settings, config_file=config_file)
+
+    try:
+        load()
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
+    return load
 
 
 def log_issues(issues: Sequence[Issue]) -> None:
@@ -183,8 +197,7 @@ def watch_command(poll: bool, **options: Any) -> int:
     """Build, then keep the public folder in step with the seeds folder until stopped."""
     from feeds.watch import run_daemon
 
-    config = configure(**options)
-    return run_daemon(config, poll=poll, serve=False)
+    return run_daemon(loader(**options), poll=poll, serve=False)
 
 
 @cli.command("serve")
@@ -193,8 +206,7 @@ def serve_command(poll: bool, **options: Any) -> int:
     """Watch, and serve the public folder over HTTP (http://127.0.0.1:8080/)."""
     from feeds.watch import run_daemon
 
-    config = configure(**options)
-    return run_daemon(config, poll=poll, serve=True)
+    return run_daemon(loader(**options), poll=poll, serve=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -74,12 +74,28 @@ def instant(entry: Entry, config: Config) -> dt.datetime:
     return day + dt.timedelta(seconds=entry.second)
 
 
-def render_feeds(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
-    """Atom and RSS documents of every feed of the catalog."""
+def render_feeds(
+    catalog: Catalog, config: Config, site_title: str, cache: dict[object, bytes] | None = None
+) -> dict[str, bytes]:
+    """Atom and RSS documents of every feed of the catalog.
+
+    `cache` maps what a document is made of to its bytes; a feed whose newest
+    entries did not change is not rendered again. It keeps only this build's feeds.
+    """
     files: dict[str, bytes] = {}
+    fresh: dict[object, bytes] = {}
     for spec in feed_specs(catalog, site_title):
+        shown = spec.entries[: config.feed_size]
         for fmt in FEED_FORMATS:
-            files[f"{spec.path}.{fmt}"] = render_feed(spec, fmt, config)
+            path = f"{spec.path}.{fmt}"
+            if path in files:
+                raise ValueError(f"two feeds on one path: {path}")
+            key = (fmt, spec.path, spec.id, spec.title, spec.subtitle, shown, config)
+            data = cache.get(key) if cache is not None else None
+            files[path] = fresh[key] = data or render_feed(spec, fmt, config)
+    if cache is not None:
+        cache.clear()
+        cache.update(fresh)
     return files
 
 
