@@ -68,7 +68,13 @@ class Server:
     use is a clear error at start, not a log line in a dying thread."""
 
     def __init__(
-        self, public: Path, host: str, port: int, status: Callable[[], Mapping[str, Any]]
+        self,
+        public: Path,
+        host: str,
+        port: int,
+        status: Callable[[], Mapping[str, Any]],
+        *,
+        access_log: bool = False,
     ) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server((host, port), family=family, reuse_port=False)
@@ -76,7 +82,7 @@ class Server:
         config = uvicorn.Config(
             make_app(public, status),
             log_config=None,
-            access_log=False,
+            access_log=access_log,
             lifespan="off",
             server_header=False,
         )
