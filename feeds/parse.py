@@ -67,6 +67,9 @@ MONTHS = {
 }
 # Every kind of Unicode space (NBSP, thin space, ...) but the line breaks.
 SPACES = re.compile(r"[^\S\n]+")
+# Characters XML 1.0 cannot carry (C0 controls, lone surrogates, non-characters):
+# they cannot be published, so they are dropped on reading.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 # --- dates: an ordered list of small parsers, each returning None when not theirs ---
@@ -150,7 +153,10 @@ def lines_from_text(text: str) -> tuple[list[str], bool]:
     raw = text.split("\n")
     if terminated:
         raw.pop()
-    return [SPACES.sub(" ", unicodedata.normalize("NFC", line)).strip() for line in raw], terminated
+    lines = [
+        SPACES.sub(" ", NOT_XML.sub("", unicodedata.normalize("NFC", line))).strip() for line in raw
+    ]
+    return lines, terminated
 
 
 def split_names(value: str) -> list[str]:

@@ -220,3 +220,15 @@ def test_published_files_are_readable_by_others(config: Config) -> None:
 def test_sample_pages_have_no_problems(source: Path) -> None:
     for path in source.glob("*.txt"):
         assert parse_seed(path.read_bytes(), path.name).issues == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(), max_size=6), st.text())
+def test_any_text_in_a_listing_renders_to_valid_xml(values: list[str], title: str) -> None:
+    """Whatever characters a page holds, the feeds are well-formed XML."""
+    lines = [title, "Publishing date: 1 May 2020", *values]
+    page = "\n".join(lines).encode("utf-8", "surrogatepass")
+    output = build_files({"x.txt": page}, read_state(Path("/nonexistent")), Config())
+    for path, data in output.files.items():
+        if path.endswith((".atom", ".rss")):
+            assert not feedparser.parse(data).bozo, path
