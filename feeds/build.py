@@ -22,11 +22,12 @@ from pathlib import Path
 
 from feeds.catalog import GroupKey, merge_items
 from feeds.config import Config
+from feeds.layout import FEED_FORMATS, documents, feed_specs
 from feeds.model import Catalog, Issue, Kind, Level, ParseResult, Record
 from feeds.parse import parse_seed
 from feeds.publish import STATE_DIR, PublishReport, publish_tree
-from feeds.render import render_feeds
 from feeds.site import render_site
+from feeds.writer import Writer
 
 SITE_TITLE = "OSCE news and press releases"
 REGISTRY = f"{STATE_DIR}/groups.json"
@@ -50,6 +51,7 @@ class Cache:
 
     parsed: dict[str, tuple[bytes, ParseResult]] = field(default_factory=dict)
     rendered: dict[object, bytes] = field(default_factory=dict)
+    writer: Writer | None = None
 
     def parse(self, name: str, data: bytes, source: str) -> ParseResult:
         hit = self.parsed.get(name)
@@ -58,6 +60,27 @@ class Cache:
         result = parse_seed(data, source)
         self.parsed[name] = (data, result)
         return result
+
+    def render_feeds(self, catalog: Catalog, config: Config) -> dict[str, bytes]:
+        """Every document of every feed; one whose entries and links did not change
+        is not rendered again."""
+        if self.writer is None or self.writer.config != config:
+            self.writer, self.rendered = Writer(config), {}
+        writer = self.writer
+        writer.forget_except(set(catalog.entries))
+        files: dict[str, bytes] = {}
+        rendered: dict[object, bytes] = {}
+        for spec in feed_specs(catalog, SITE_TITLE):
+            for doc in documents(spec, config.feed_size):
+                for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
+                    path = doc.path(fmt)
+                    if path in files:
+                        raise ValueError(f"two documents on one path: {path}")
+                    key = (path, spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
+                    data = self.rendered.get(key) or writer.document(doc, fmt)
+                    files[path] = rendered[key] = data
+        self.rendered = rendered
+        return files
 
     def forget_except(self, names: Iterable[str]) -> None:
         keep = set(names)
@@ -169,7 +192,7 @@ def build_files(
             )
         )
     catalog = merge_items(records, state.known)
-    files.update(render_feeds(catalog, config, SITE_TITLE, cache.rendered))
+    files.update(cache.render_feeds(catalog, config))
     files.update(render_site(catalog, config, SITE_TITLE))
     files[REGISTRY] = registry_bytes(catalog)
     issues.sort(key=lambda i: (i.source, i.line))

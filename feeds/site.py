@@ -1,4 +1,4 @@
-"""The small site around the feeds: `index.html`, `feeds.opml` and one page per item.
+"""The small site around the feeds: `index.html`, `feeds.opml`, a page per month of items.
 
 Plain HTML with no script, readable on a phone; every text taken from the seeds is
 escaped. Links between pages are relative, so the site works from any address;
@@ -8,13 +8,21 @@ links inside OPML are absolute, as readers need. No I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from html import escape
 
 from feeds.config import Config
-from feeds.layout import INDEX, OPML, feed_path, item_path, relative_root
+from feeds.layout import (
+    INDEX,
+    OPML,
+    FeedSpec,
+    feed_path,
+    feed_specs,
+    item_anchor,
+    month_path,
+    relative_root,
+)
 from feeds.model import Catalog, Entry, Kind
-from feeds.render import FeedSpec, feed_specs
 
 HEADINGS = {
     None: "Everything",
@@ -25,7 +33,9 @@ HEADINGS = {
 STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
 h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:2rem}
-ul{list-style:none;padding:0}li{padding:.4rem 0;border-bottom:1px solid #eee}
+ul{list-style:none;padding:0}
+article{border-bottom:1px solid #eee}:target{background:#fff8dc}
+li{padding:.4rem 0;border-bottom:1px solid #eee}
 .meta{color:#666;font-size:.9rem}a{color:#0b5394}.sub a{margin-right:.6rem}
 dt{font-weight:600;margin-top:.6rem}dd{margin:0}
 """.strip()
@@ -38,9 +48,17 @@ def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, 
         INDEX: index_page(specs, site_title),
         OPML: opml_document(specs, config, site_title),
     }
-    for entry in catalog.entries:
-        files[item_path(entry)] = item_page(entry, slugs, site_title)
+    for path, entries in months(catalog.entries).items():
+        files[path] = month_page(path, entries, slugs)
     return files
+
+
+def months(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    """Entries by the path of their month's page, newest first as given."""
+    pages: dict[str, list[Entry]] = {}
+    for entry in entries:
+        pages.setdefault(month_path(entry), []).append(entry)
+    return pages
 
 
 def display_date(day: dt.date) -> str:
@@ -106,9 +124,16 @@ def index_row(spec: FeedSpec) -> str:
     )
 
 
-def item_page(entry: Entry, slugs: Mapping[tuple[Kind, str], str], site_title: str) -> bytes:
-    path = item_path(entry)
+def month_page(path: str, entries: list[Entry], slugs: Mapping[tuple[Kind, str], str]) -> bytes:
     root = relative_root(path)
+    title = f"OSCE news of {entries[0].date:%B %Y}"
+    items = "".join(item_section(entry, slugs, root) for entry in entries)
+    body = f"<h1>{escape(title)}</h1>\n{items}"
+    return page(path, title, body)
+
+
+def item_section(entry: Entry, slugs: Mapping[tuple[Kind, str], str], root: str) -> str:
+    """One item: its title, date, categories linked to their feeds, and summary."""
     rows = [
         f'<dt>Publishing date</dt><dd><time datetime="{entry.date}">'
         f"{display_date(entry.date)}</time></dd>"
@@ -121,12 +146,10 @@ def item_page(entry: Entry, slugs: Mapping[tuple[Kind, str], str], site_title: s
         if links:
             rows.append(f"<dt>{kind.label}</dt><dd>{', '.join(links)}</dd>")
     summary = f"<p>{escape(entry.summary)}</p>\n" if entry.summary else ""
-    body = (
-        f"<h1>{escape(entry.title)}</h1>\n{summary}<dl>\n" + "\n".join(rows) + "\n</dl>\n"
-        f'<p class="meta">Feeds of the categories above are linked; '
-        f'<a href="{root}all.atom">subscribe to every item</a>.</p>\n'
+    return (
+        f'<article id="{item_anchor(entry)}">\n<h2>{escape(entry.title)}</h2>\n{summary}'
+        "<dl>\n" + "\n".join(rows) + "\n</dl>\n</article>\n"
     )
-    return page(path, entry.title, body)
 
 
 def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:
