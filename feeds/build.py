@@ -22,7 +22,7 @@ from pathlib import Path
 
 from feeds.catalog import GroupKey, merge_items
 from feeds.config import Config
-from feeds.layout import FEED_FORMATS, documents, feed_specs
+from feeds.layout import ARCHIVE, FEED_FORMATS, documents, feed_specs
 from feeds.model import Catalog, Issue, Kind, Level, ParseResult, Record
 from feeds.parse import parse_seed
 from feeds.publish import STATE_DIR, PublishReport, publish_tree
@@ -247,4 +247,4 @@ def state_from_output(output: Output) -> State:
 
 
 def count_feeds(paths: Iterable[str]) -> int:
-    return sum(1 for path in paths if path.endswith(".atom"))
+    return sum(1 for path in paths if path.endswith(".atom") and not path.startswith(ARCHIVE))

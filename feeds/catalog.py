@@ -200,10 +200,14 @@ def group_entries(entries: tuple[Entry, ...], known: Mapping[GroupKey, str]) -> 
     )
 
 
-def slug_from_name(name: str) -> str:
-    """A readable file name for a group: `OSCE Mission to Skopje (closed)` becomes
-    `osce-mission-to-skopje-closed`, `Cyber/ICT security` `cyber-ict-security`."""
-    return slugify(name, max_length=80, word_boundary=True) or "unnamed"
+def slug_from_name(name: str, max_length: int = 80) -> str:
+    """A readable, ASCII file name or anchor: `OSCE Mission to Skopje (closed)` gives
+    `osce-mission-to-skopje-closed`, `Cyber/ICT security` `cyber-ict-security`.
+
+    The transliteration backend is named, not left to whichever is installed, so
+    that slugs never change with the environment."""
+    slug = slugify(name, max_length=max_length, word_boundary=True, backend="text-unidecode")
+    return slug or "unnamed"
 
 
 def assign_slugs(groups: Iterable[GroupKey], known: Mapping[GroupKey, str]) -> dict[GroupKey, str]:

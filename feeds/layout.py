@@ -24,11 +24,10 @@ Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from slugify import slugify
-
-from feeds.catalog import feed_id
+from feeds.catalog import feed_id, slug_from_name
 from feeds.model import Catalog, Entry, Group, Kind
 
 ALL = "all"
@@ -131,11 +130,15 @@ def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     return docs
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def _anchor(title: str, entry_id: str) -> str:
+    return f"{slug_from_name(title, ITEM_SLUG_LENGTH)}-{entry_id.removeprefix('urn:uuid:')[:8]}"
+
+
 def item_anchor(entry: Entry) -> str:
     """An item's anchor on its month page. Depends on the item alone (its title and
     id); the id's first digits keep apart titles that differ only in punctuation."""
-    slug = slugify(entry.title, max_length=ITEM_SLUG_LENGTH, word_boundary=True) or "item"
-    return f"{slug}-{entry.id.removeprefix('urn:uuid:')[:8]}"
+    return _anchor(entry.title, entry.id)
 
 
 def month_path(entry: Entry) -> str:

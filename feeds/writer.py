@@ -30,26 +30,29 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_DOCS = "http://www.rssboard.org/rss-specification"
-TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-ATTRIBUTE_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-        "\t": "&#9;",
-    }
-)
 
 
 def text(value: str) -> str:
-    return value.translate(TEXT_ESCAPES)
+    """Escaped as lxml escapes element text."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    return value
 
 
 def attr(value: str) -> str:
-    return value.translate(ATTRIBUTE_ESCAPES)
+    """Escaped as lxml escapes attribute values."""
+    value = text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\n" in value or "\t" in value:
+        value = value.replace("\n", "&#10;").replace("\t", "&#9;")
+    return value
 
 
 class Writer:
