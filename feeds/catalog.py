@@ -11,12 +11,15 @@ already published (`known`) keeps every feed URL where it was. Contains no I/O.
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import hashlib
 import re
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from slugify import slugify
 
@@ -56,6 +59,7 @@ TYPOGRAPHIC = str.maketrans(
 )
 SPACE_RUNS = re.compile(r"\s+")
 GroupKey = tuple[Kind, str]
+KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
 
 
 def normalise_text(text: str) -> str:
@@ -104,7 +108,7 @@ def complete_names(records: Iterable[Record]) -> dict[Kind, frozenset[str]]:
 
 
 def merge_records(
-    key: str, records: list[Record], vocabulary: Mapping[Kind, frozenset[str]]
+    key: str, records: list[Record], vocabulary: Mapping[Kind, Container[str]]
 ) -> Entry:
     """The most complete truth of one item's sightings."""
     names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
@@ -150,40 +154,40 @@ def sorted_names(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def assign_seconds(entries: Iterable[Entry]) -> tuple[Entry, ...]:
-    """Give each entry a second within its day's window, distinct within the date,
-    chosen from a hash of its key so that it does not move when other items arrive
-    (only a collision probes to the next free second). Returns newest first."""
-    by_date: dict[object, list[tuple[int, Entry]]] = defaultdict(list)
+    """Give each entry a second within its day's window, distinct within the date
+    (see `assign_day`). Returns newest first."""
+    by_date: dict[dt.date, list[Entry]] = defaultdict(list)
     for entry in entries:
-        digest = int.from_bytes(hashlib.sha256(entry.key.encode()).digest()[:8], "big")
-        by_date[entry.date].append((digest, entry))
-    placed: list[Entry] = []
-    for day in by_date.values():
-        day.sort(key=lambda pair: (pair[0], pair[1].key))
-        window = max(SECONDS_PER_DAY_WINDOW, len(day))
-        taken: set[int] = set()
-        for digest, entry in day:
-            second = digest % window
-            while second in taken:
-                second = (second + 1) % window
-            taken.add(second)
-            placed.append(_with_second(entry, second))
-    placed.sort(key=lambda e: (e.date, e.second), reverse=True)
+        by_date[entry.date].append(entry)
+    placed = [e for day in by_date.values() for e in assign_day(day)]
+    placed.sort(key=order_key)
     return tuple(placed)
 
 
-def _with_second(entry: Entry, second: int) -> Entry:
-    return Entry(
-        key=entry.key,
-        id=entry.id,
-        title=entry.title,
-        date=entry.date,
-        second=second,
-        content_type=entry.content_type,
-        missions=entry.missions,
-        topics=entry.topics,
-        summary=entry.summary,
-    )
+def key_digest(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def assign_day(entries: Iterable[Entry]) -> list[Entry]:
+    """Seconds for the entries of one date: each from a hash of its key, so that it
+    does not move when other items arrive; a collision probes to the next free one.
+    An entry that keeps its second is returned as the same object."""
+    day = sorted(((key_digest(e.key), e) for e in entries), key=lambda p: (p[0], p[1].key))
+    window = max(SECONDS_PER_DAY_WINDOW, len(day))
+    taken: set[int] = set()
+    placed = []
+    for digest, entry in day:
+        second = digest % window
+        while second in taken:
+            second = (second + 1) % window
+        taken.add(second)
+        placed.append(entry if entry.second == second else replace(entry, second=second))
+    return placed
+
+
+def order_key(entry: Entry) -> int:
+    """Sorts entries newest first; distinct for distinct entries of a catalog."""
+    return -(entry.date.toordinal() * 1_000_000 + entry.second)
 
 
 def group_entries(entries: tuple[Entry, ...], known: Mapping[GroupKey, str]) -> tuple[Group, ...]:
@@ -194,10 +198,15 @@ def group_entries(entries: tuple[Entry, ...], known: Mapping[GroupKey, str]) -> 
             for name in entry.names(kind):
                 members.setdefault((kind, name), []).append(entry)
     slugs = assign_slugs(members, known)
-    order = sorted(members, key=lambda k: (list(Kind).index(k[0]), k[1].casefold(), k[1]))
     return tuple(
-        Group(kind, name, slugs[kind, name], tuple(members[kind, name])) for kind, name in order
+        Group(kind, name, slugs[kind, name], tuple(members[kind, name]))
+        for kind, name in sorted(members, key=group_order)
     )
+
+
+def group_order(key: GroupKey) -> tuple[int, str, str]:
+    kind, name = key
+    return (KIND_ORDER[kind], name.casefold(), name)
 
 
 def slug_from_name(name: str, max_length: int = 80) -> str:
@@ -225,3 +234,155 @@ def assign_slugs(groups: Iterable[GroupKey], known: Mapping[GroupKey, str]) -> d
         taken.add((kind, slug))
         slugs[kind, name] = slug
     return slugs
+
+
+class SortedEntries:
+    """Entries newest first, with insertion and removal by bisection."""
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.entries: list[Entry] = []
+
+    def add(self, entry: Entry) -> None:
+        at = bisect.bisect_left(self.keys, order_key(entry))
+        self.keys.insert(at, order_key(entry))
+        self.entries.insert(at, entry)
+
+    def remove(self, entry: Entry) -> None:
+        at = bisect.bisect_left(self.keys, order_key(entry))
+        del self.keys[at]
+        del self.entries[at]
+
+    def between(self, newest: int, oldest: int) -> list[Entry]:
+        """The entries whose order keys lie in [newest, oldest]."""
+        start = bisect.bisect_left(self.keys, newest)
+        return self.entries[start : bisect.bisect_right(self.keys, oldest)]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one `Index.replace` did: entries before and after, and the groups
+    (including new ones) whose entries changed."""
+
+    entries: tuple[tuple[Entry | None, Entry | None], ...]
+    groups: frozenset[GroupKey]
+    new_groups: bool
+
+
+class Index:
+    """The catalog kept up to date record by record, for the daemon: after any
+    sequence of `replace` calls, `catalog()` equals `merge_items` of the records
+    present, at the cost of what changed rather than of the whole archive."""
+
+    def __init__(self, known: Mapping[GroupKey, str] | None = None) -> None:
+        self.sightings: dict[str, list[Record]] = {}
+        self.vocabulary: dict[Kind, Counter[str]] = {kind: Counter() for kind in Kind}
+        self.waiting: dict[tuple[Kind, str], set[str]] = defaultdict(set)  # tentative -> keys
+        self.entries: dict[str, Entry] = {}
+        self.by_date: dict[dt.date, set[str]] = defaultdict(set)
+        self.ordered = SortedEntries()
+        self.groups: dict[GroupKey, SortedEntries] = {key: SortedEntries() for key in known or {}}
+        self.slugs: dict[GroupKey, str] = dict(known or {})
+
+    def replace(self, old: Iterable[Record], new: Iterable[Record]) -> Change:
+        """Withdraw the records `old` (as given before) and add the records `new`."""
+        touched: set[str] = set()
+        flipped: set[tuple[Kind, str]] = set()
+        for record, sign in [*((r, -1) for r in old), *((r, 1) for r in new)]:
+            key = identity_key(record)
+            touched.add(key)
+            if sign > 0:
+                self.sightings.setdefault(key, []).append(record)
+            else:
+                sightings = self.sightings[key]
+                sightings.remove(record)
+                if not sightings:
+                    del self.sightings[key]
+            for kind, name in _complete_names(record):
+                counts = self.vocabulary[kind]
+                counts[name] += sign
+                if counts[name] in ((1, 0) if sign > 0 else (0,)):
+                    flipped.add((kind, name))
+                if not counts[name]:
+                    del counts[name]
+            for kind, value in record.tentative:
+                if sign > 0:
+                    self.waiting[kind, value].add(key)
+        for kind_name in flipped:  # evidence for a cut value came or went
+            touched.update(self.waiting.get(kind_name, ()))
+        return self._remerge(touched)
+
+    def _remerge(self, keys: set[str]) -> Change:
+        merged: dict[str, Entry | None] = {}
+        dates: set[dt.date] = set()
+        for key in keys:  # the date is part of the key: an entry never changes date
+            records = self.sightings.get(key)
+            merged[key] = merge_records(key, records, self.vocabulary) if records else None
+            if records:
+                dates.add(records[0].date)
+                self.by_date[records[0].date].add(key)
+            elif key in self.entries:
+                dates.add(self.entries[key].date)
+                self.by_date[self.entries[key].date].discard(key)
+        changes: list[tuple[Entry | None, Entry | None]] = [
+            (self.entries[key], None)
+            for key, found in merged.items()
+            if found is None and key in self.entries
+        ]
+        for day in dates:
+            current = [merged.get(key) or self.entries[key] for key in self.by_date[day]]
+            for placed in assign_day(current):
+                before = self.entries.get(placed.key)
+                if before != placed:
+                    changes.append((before, placed))
+            if not self.by_date[day]:
+                del self.by_date[day]
+        return self._apply(changes)
+
+    def _apply(self, changes: list[tuple[Entry | None, Entry | None]]) -> Change:
+        groups: set[GroupKey] = set()
+        for before, _ in changes:
+            if before is not None:
+                self.ordered.remove(before)
+                del self.entries[before.key]
+                for group in _group_keys(before):
+                    self.groups[group].remove(before)
+                    groups.add(group)
+        fresh: list[GroupKey] = []
+        for _, after in changes:
+            if after is not None:
+                self.ordered.add(after)
+                self.entries[after.key] = after
+                for group in _group_keys(after):
+                    if group not in self.groups:
+                        self.groups[group] = SortedEntries()
+                        fresh.append(group)
+                    self.groups[group].add(after)
+                    groups.add(group)
+        if fresh:
+            self.slugs = assign_slugs(fresh, self.slugs)
+        return Change(tuple(changes), frozenset(groups), bool(fresh))
+
+    def catalog(self) -> Catalog:
+        return Catalog(
+            entries=tuple(self.ordered.entries),
+            groups=tuple(
+                Group(kind, name, self.slugs[kind, name], tuple(self.groups[kind, name].entries))
+                for kind, name in sorted(self.groups, key=group_order)
+            ),
+        )
+
+
+def _complete_names(record: Record) -> Iterator[tuple[Kind, str]]:
+    for name in record.missions:
+        yield Kind.MISSION, name
+    for name in record.topics:
+        yield Kind.TOPIC, name
+    if record.content_type:
+        yield Kind.TYPE, record.content_type
+
+
+def _group_keys(entry: Entry) -> Iterator[GroupKey]:
+    for kind in Kind:
+        for name in entry.names(kind):
+            yield kind, name
