@@ -1,8 +1,12 @@
 """One build: read `seeds/`, parse, merge, render, publish into `public/`.
 
-`build(config)` is the whole chain, called by `osce-feeds build`, the watcher and the
-tests alike. Everything between reading and publishing is `build_files`, a pure
-function of the seed files' bytes and of the state kept from earlier builds.
+Two ways to the same bytes:
+- `build_files`, the reference: a pure function of the seed files' bytes and of the
+  state kept from earlier builds, that does everything every time;
+- `Builder`, what `osce-feeds build` and the daemon use: it keeps parsed pages, the
+  merged catalog (`catalog.Index`) and rendered documents between builds, and after
+  a change re-reads only the changed seeds and re-renders only what they touch.
+Tests hold `Builder` to `build_files` after any sequence of changes.
 
 State kept in `public/.osce-feeds/` (published like any other file, never served):
 - `groups.json`: the slug of every group ever published, so feed URLs never move and
@@ -16,17 +20,25 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feeds.catalog import GroupKey, merge_items
+from feeds.catalog import Change, GroupKey, Index, group_order, merge_items
 from feeds.config import Config
-from feeds.layout import ARCHIVE, FEED_FORMATS, documents, feed_specs
-from feeds.model import Catalog, Issue, Kind, Level, ParseResult, Record
+from feeds.layout import (
+    FEED_FORMATS,
+    INDEX,
+    OPML,
+    FeedSpec,
+    documents,
+    feed_specs,
+    month_path,
+)
+from feeds.model import Catalog, Issue, Kind, Level, Record
 from feeds.parse import parse_seed
-from feeds.publish import STATE_DIR, PublishReport, publish_tree
-from feeds.site import render_site
+from feeds.publish import STATE_DIR, Publisher, PublishReport
+from feeds.site import index_page, month_page, opml_document, render_site
 from feeds.writer import Writer
 
 SITE_TITLE = "OSCE news and press releases"
@@ -41,51 +53,6 @@ class State:
 
     known: Mapping[GroupKey, str] = field(default_factory=dict)
     last_good: Mapping[str, bytes] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Cache:
-    """What one build can hand to the next so as not to do it again: each seed file's
-    parse, by its bytes, and each rendered feed, by everything it is made of. Using it
-    never changes the output (tests compare cached builds with cold ones)."""
-
-    parsed: dict[str, tuple[bytes, ParseResult]] = field(default_factory=dict)
-    rendered: dict[object, bytes] = field(default_factory=dict)
-    writer: Writer | None = None
-
-    def parse(self, name: str, data: bytes, source: str) -> ParseResult:
-        hit = self.parsed.get(name)
-        if hit is not None and hit[0] == data and hit[1].source == source:
-            return hit[1]
-        result = parse_seed(data, source)
-        self.parsed[name] = (data, result)
-        return result
-
-    def render_feeds(self, catalog: Catalog, config: Config) -> dict[str, bytes]:
-        """Every document of every feed; one whose entries and links did not change
-        is not rendered again."""
-        if self.writer is None or self.writer.config != config:
-            self.writer, self.rendered = Writer(config), {}
-        writer = self.writer
-        writer.forget_except(set(catalog.entries))
-        files: dict[str, bytes] = {}
-        rendered: dict[object, bytes] = {}
-        for spec in feed_specs(catalog, SITE_TITLE):
-            for doc in documents(spec, config.feed_size):
-                for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
-                    path = doc.path(fmt)
-                    if path in files:
-                        raise ValueError(f"two documents on one path: {path}")
-                    key = (path, spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-                    data = self.rendered.get(key) or writer.document(doc, fmt)
-                    files[path] = rendered[key] = data
-        self.rendered = rendered
-        return files
-
-    def forget_except(self, names: Iterable[str]) -> None:
-        keep = set(names)
-        for name in [n for n in self.parsed if n not in keep]:
-            del self.parsed[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +83,9 @@ class BuildResult:
         )
 
 
+# --- reading ---
+
+
 def is_seed_name(name: str) -> bool:
     """Seed files are `*.txt`; hidden files and editors' temporaries are not."""
     return name.endswith(SEED_SUFFIX) and not name.startswith((".", "~", "#"))
@@ -124,18 +94,25 @@ def is_seed_name(name: str) -> bool:
 def read_seeds(folder: Path) -> dict[str, bytes]:
     """The bytes of every seed file in `folder` (not recursive), by file name."""
     seeds: dict[str, bytes] = {}
-    try:
-        names = sorted(os.listdir(folder))
-    except FileNotFoundError:
-        return seeds
-    for name in names:
-        if not is_seed_name(name):
-            continue
-        try:
-            seeds[name] = (folder / name).read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            continue  # removed since the listing, or a folder named *.txt
+    for name in seed_names(folder):
+        data = read_seed(folder / name)
+        if data is not None:
+            seeds[name] = data
     return seeds
+
+
+def seed_names(folder: Path) -> list[str]:
+    try:
+        return sorted(name for name in os.listdir(folder) if is_seed_name(name))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def read_seed(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None  # removed since the listing, or a folder named *.txt
 
 
 def read_state(public: Path) -> State:
@@ -157,50 +134,85 @@ def read_state(public: Path) -> State:
     return State(known, last_good)
 
 
-def registry_bytes(catalog: Catalog) -> bytes:
-    rows = [[g.kind.folder, g.name, g.slug] for g in catalog.groups]
+def display_name(config: Config, name: str) -> str:
+    return os.path.join(str(config.seeds), name)
+
+
+# --- the pieces both ways share ---
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """One seed file as a build uses it."""
+
+    data: bytes
+    records: tuple[Record, ...]  # its own, or its last good version's
+    issues: tuple[Issue, ...]
+    good: bytes | None  # the last version that yielded items
+
+
+def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
+    """Parse a seed file; when it yields nothing, fall back on its last good version."""
+    result = parse_seed(data, source)
+    if result.records or last_good is None:
+        return Seed(data, result.records, result.issues, data if result.records else None)
+    kept = parse_seed(last_good, source).records
+    warning = Issue(
+        source,
+        1,
+        Level.WARNING,
+        f"yields no items now; its last good version's {len(kept)} items stay "
+        "published until it is fixed or deleted",
+    )
+    return Seed(data, kept, (*result.issues, warning), last_good)
+
+
+def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, bytes]:
+    """Every document of one feed: subscription (Atom, RSS) and archive pages."""
+    files: dict[str, bytes] = {}
+    for doc in documents(spec, config.feed_size):
+        for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
+            files[doc.path(fmt)] = writer.document(doc, fmt)
+    return files
+
+
+def registry_bytes(slugs: Mapping[GroupKey, str]) -> bytes:
+    rows = [[kind.folder, name, slug] for (kind, name), slug in sorted_groups(slugs)]
     return json.dumps(rows, ensure_ascii=False, indent=0).encode()
 
 
-def build_files(
-    seeds: Mapping[str, bytes], state: State, config: Config, cache: Cache | None = None
-) -> Output:
+def sorted_groups(slugs: Mapping[GroupKey, str]) -> list[tuple[GroupKey, str]]:
+    return sorted(slugs.items(), key=lambda item: group_order(item[0]))
+
+
+# --- the reference ---
+
+
+def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Output:
     """Every file of `public/` from the seed files (name: bytes) and earlier state."""
-    cache = cache or Cache()
-    cache.forget_except(seeds)
-    results = [cache.parse(name, data, display_name(config, name)) for name, data in seeds.items()]
     files: dict[str, bytes] = {}
     records: list[Record] = []
     issues: list[Issue] = []
-    for name, result in zip(seeds, results, strict=True):
-        issues.extend(result.issues)
-        good = seeds[name] if result.records else state.last_good.get(name)
-        if good is not None:
-            files[f"{LAST_GOOD}/{name}"] = good
-        if result.records or good is None:
-            records.extend(result.records)
-            continue
-        kept = parse_seed(good, result.source).records
-        records.extend(kept)
-        issues.append(
-            Issue(
-                result.source,
-                1,
-                Level.WARNING,
-                f"yields no items now; its last good version's {len(kept)} items stay "
-                "published until it is fixed or deleted",
-            )
-        )
+    for name, data in seeds.items():
+        seed = read_page(data, display_name(config, name), state.last_good.get(name))
+        records.extend(seed.records)
+        issues.extend(seed.issues)
+        if seed.good is not None:
+            files[f"{LAST_GOOD}/{name}"] = seed.good
     catalog = merge_items(records, state.known)
-    files.update(cache.render_feeds(catalog, config))
+    writer = Writer(config)
+    for spec in feed_specs(catalog, SITE_TITLE):
+        for path, data in render_feed(spec, config, writer).items():
+            if path in files:
+                raise ValueError(f"two documents on one path: {path}")
+            files[path] = data
     files.update(render_site(catalog, config, SITE_TITLE))
-    files[REGISTRY] = registry_bytes(catalog)
+    files[REGISTRY] = registry_bytes({(g.kind, g.name): g.slug for g in catalog.groups})
     issues.sort(key=lambda i: (i.source, i.line))
     return Output(files, catalog, tuple(issues))
 
 
-def display_name(config: Config, name: str) -> str:
-    return os.path.join(str(config.seeds), name)
+# --- the incremental way ---
 
 
 def build(config: Config) -> BuildResult:
@@ -208,43 +220,152 @@ def build(config: Config) -> BuildResult:
     return Builder(config).build()
 
 
+Stamp = tuple[int, int, int]
+
+
 class Builder:
-    """Builds `public/` again and again, as the daemon does, keeping the state and the
-    cache of one build for the next. Each build gives what a cold `build` would."""
+    """Builds `public/` again and again, as the daemon does. The first build reads
+    every seed and compares every file with `public/`; later ones re-read only seeds
+    whose size, mtime or inode changed (or only `changed`, when the watcher says
+    which), and re-render and publish only the documents those touch."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.cache = Cache()
-        self.state: State | None = None
+        self.writer = Writer(config)
+        self.publisher = Publisher(config.public)
+        self.index: Index | None = None
+        self.seeds: dict[str, tuple[Stamp, Seed]] = {}
+        # feed path -> {document path: (what it is made of, its bytes)}
+        self.feeds: dict[str, dict[str, tuple[object, bytes]]] = {}
+        self.pages: dict[str, bytes] = {}  # site pages and state files, by path
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Collection[str] | None = None) -> BuildResult:
         started = time.perf_counter()
-        config = self.config
-        seeds = read_seeds(config.seeds)
-        state = self.state if self.state is not None else read_state(config.public)
-        output = build_files(seeds, state, config, self.cache)
-        report = publish_tree(config.public, output.files)
-        self.state = state_from_output(output)
+        first = self.index is None
+        if self.index is None:
+            state = read_state(self.config.public)
+            self.index = Index(state.known)
+            self.last_good = dict(state.last_good)
+        names = seed_names(self.config.seeds) if changed is None or first else changed
+        if changed is None or first:  # a full scan also finds the seeds that are gone
+            names = sorted(set(names) | set(self.seeds))
+        moved = [self._reread(name) for name in names]
+        change = self._merge([m for m in moved if m is not None])
+        catalog = self.index.catalog()
+        if first:
+            files = self._render_everything(catalog)
+            report = self.publisher.sync(files)
+        else:
+            written, removed = self._render_change(catalog, change)
+            report = self.publisher.apply(written, removed)
+        issues = sorted(
+            (i for _, seed in self.seeds.values() for i in seed.issues),
+            key=lambda i: (i.source, i.line),
+        )
         return BuildResult(
-            catalog=output.catalog,
-            issues=output.issues,
+            catalog=catalog,
+            issues=tuple(issues),
             report=report,
-            seeds=len(seeds),
+            seeds=len(self.seeds),
             seconds=time.perf_counter() - started,
-            feeds=count_feeds(output.files),
+            feeds=1 + len(catalog.groups),
         )
 
+    def _reread(self, name: str) -> tuple[tuple[Record, ...], tuple[Record, ...]] | None:
+        """Read one seed again if it changed; returns its records before and after."""
+        path = self.config.seeds / name
+        try:
+            stat = path.stat()
+            stamp: Stamp | None = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        except OSError:
+            stamp = None
+        before = self.seeds.get(name)
+        if before is not None and before[0] == stamp:
+            return None
+        data = read_seed(path) if stamp is not None else None
+        old = before[1].records if before else ()
+        if data is None:
+            self.seeds.pop(name, None)
+            self.last_good.pop(name, None)
+            return (old, ())
+        if before is not None and before[1].data == data:
+            self.seeds[name] = (stamp or before[0], before[1])
+            return None
+        seed = read_page(data, display_name(self.config, name), self.last_good.get(name))
+        if seed.good is not None:
+            self.last_good[name] = seed.good
+        self.seeds[name] = (stamp or (0, 0, 0), seed)
+        return (old, seed.records)
 
-def state_from_output(output: Output) -> State:
-    known = {(g.kind, g.name): g.slug for g in output.catalog.groups}
-    prefix = LAST_GOOD + "/"
-    last_good = {
-        path.removeprefix(prefix): data
-        for path, data in output.files.items()
-        if path.startswith(prefix)
-    }
-    return State(known, last_good)
+    def _merge(self, moved: list[tuple[tuple[Record, ...], tuple[Record, ...]]]) -> Change:
+        assert self.index is not None
+        old = [r for before, _ in moved for r in before]
+        new = [r for _, after in moved for r in after]
+        return self.index.replace(old, new)
 
+    def _state_files(self) -> dict[str, bytes]:
+        assert self.index is not None
+        files = {f"{LAST_GOOD}/{name}": data for name, data in self.last_good.items()}
+        files[REGISTRY] = registry_bytes(self.index.slugs)
+        return files
 
-def count_feeds(paths: Iterable[str]) -> int:
-    return sum(1 for path in paths if path.endswith(".atom") and not path.startswith(ARCHIVE))
+    def _render_everything(self, catalog: Catalog) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        for spec in feed_specs(catalog, SITE_TITLE):
+            files.update(self._render_feed(spec))
+        self.pages = {**render_site(catalog, self.config, SITE_TITLE), **self._state_files()}
+        files.update(self.pages)
+        return files
+
+    def _render_feed(self, spec: FeedSpec) -> dict[str, bytes]:
+        """The documents of one feed, re-rendering only those whose content changed."""
+        before = self.feeds.get(spec.path, {})
+        now: dict[str, tuple[object, bytes]] = {}
+        for doc in documents(spec, self.config.feed_size):
+            key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
+            for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
+                path = doc.path(fmt)
+                old = before.get(path)
+                now[path] = old if old and old[0] == key else (key, self.writer.document(doc, fmt))
+        self.feeds[spec.path] = now
+        return {path: data for path, (_, data) in now.items()}
+
+    def _render_change(
+        self, catalog: Catalog, change: Change
+    ) -> tuple[dict[str, bytes], list[str]]:
+        """The documents and pages a change touches, and those it makes obsolete."""
+        assert self.index is not None
+        written: dict[str, bytes] = {}
+        removed: list[str] = []
+        self.writer.forget(before for before, _ in change.entries if before is not None)
+        specs = feed_specs(catalog, SITE_TITLE)
+        for spec in specs:
+            group = None if spec.kind is None else (spec.kind, spec.name)
+            if group not in change.groups and (group is not None or not change.entries):
+                continue
+            old = self.feeds.get(spec.path, {})
+            documents_now = self._render_feed(spec)
+            written.update(
+                {p: d for p, d in documents_now.items() if old.get(p, (0, b""))[1] is not d}
+            )
+            removed.extend(p for p in old if p not in documents_now)
+
+        pages = {
+            INDEX: index_page(specs, SITE_TITLE),
+            OPML: opml_document(specs, self.config, SITE_TITLE),
+            **self._state_files(),
+        }
+        months = {month_path(e) for pair in change.entries for e in pair if e is not None}
+        for month in months:
+            items = self.index.month(month)
+            if items:
+                pages[month] = month_page(month, items, self.index.slugs)
+        for path in [p for p in self.pages if p not in pages]:
+            if path in months or path.startswith(LAST_GOOD):
+                removed.append(path)
+                del self.pages[path]
+        for path, data in pages.items():
+            if self.pages.get(path) != data:
+                written[path] = data
+                self.pages[path] = data
+        return written, removed

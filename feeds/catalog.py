@@ -363,6 +363,14 @@ class Index:
             self.slugs = assign_slugs(fresh, self.slugs)
         return Change(tuple(changes), frozenset(groups), bool(fresh))
 
+    def month(self, path: str) -> list[Entry]:
+        """The entries of the month of a month page (`items/YYYY/MM.html`)."""
+        year, month = int(path[6:10]), int(path[11:13])
+        first = dt.date(year, month, 1)
+        last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        newest = -(last.toordinal() * 1_000_000 + 999_999)
+        return self.ordered.between(newest, -(first.toordinal() * 1_000_000))
+
     def catalog(self) -> Catalog:
         return Catalog(
             entries=tuple(self.ordered.entries),

@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -35,28 +35,62 @@ class PublishReport:
 
 def publish_tree(public: Path, files: Mapping[str, bytes]) -> PublishReport:
     """Bring `public` in line with `files` ({relative POSIX path: bytes})."""
-    for path in files:
-        check_path(path)
-    public.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(public)
-    new: dict[str, list[object]] = {}
-    written: list[str] = []
-    size = 0
-    for path in sorted(files):
-        data = files[path]
-        digest = hashlib.sha256(data).hexdigest()
-        target = public / path
-        if not _is_current(target, data, digest, old.get(path)):
-            write_atomic(target, data)
-            written.append(path)
-            size += len(data)
-        stat = target.stat()
-        new[path] = [digest, stat.st_size, stat.st_mtime_ns]
-    removed = [path for path in sorted(old) if path not in files and _remove(public / path)]
-    manifest = json.dumps(new, indent=0, sort_keys=True).encode()
-    if written or removed or not (public / MANIFEST).is_file():
-        write_atomic(public / MANIFEST, manifest, durable=True)
-    return PublishReport(tuple(written), tuple(removed), len(files) - len(written), size)
+    return Publisher(public).sync(files)
+
+
+class Publisher:
+    """Publishes into one `public/`, keeping its manifest in memory between calls."""
+
+    def __init__(self, public: Path) -> None:
+        self.public = public
+        self.manifest: dict[str, list[object]] | None = None
+
+    def sync(self, files: Mapping[str, bytes]) -> PublishReport:
+        """Make the published files exactly `files`: write what differs, remove what
+        was published before and is not in `files`."""
+        old = self.manifest if self.manifest is not None else read_manifest(self.public)
+        stale = [path for path in old if path not in files]
+        return self._publish(files, stale, old, {})
+
+    def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> PublishReport:
+        """Write `written` (where it differs) and remove `removed`; leave the rest."""
+        if self.manifest is None:
+            self.manifest = read_manifest(self.public)
+        return self._publish(written, removed, self.manifest, self.manifest)
+
+    def _publish(
+        self,
+        files: Mapping[str, bytes],
+        removals: Iterable[str],
+        old: Mapping[str, list[object]],
+        new: dict[str, list[object]],
+    ) -> PublishReport:
+        for path in files:
+            check_path(path)
+        self.public.mkdir(parents=True, exist_ok=True)
+        new = dict(new)
+        written: list[str] = []
+        size = 0
+        for path in sorted(files):
+            data = files[path]
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            target = self.public / path
+            if not _is_current(target, data, digest, old.get(path)):
+                write_atomic(target, data)
+                written.append(path)
+                size += len(data)
+            stat = target.stat()
+            new[path] = [digest, stat.st_size, stat.st_mtime_ns]
+        removed = []
+        for path in sorted(removals):
+            new.pop(path, None)
+            if path not in files and _remove(self.public / path):
+                removed.append(path)
+        self.manifest = new
+        if written or removed or not (self.public / MANIFEST).is_file():
+            data = json.dumps(new, indent=0, sort_keys=True).encode()
+            write_atomic(self.public / MANIFEST, data, durable=True)
+        return PublishReport(tuple(written), tuple(removed), len(files) - len(written), size)
 
 
 def check_path(path: str) -> None:

@@ -11,9 +11,10 @@ every document of the corpus with `render_document`. No I/O.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from feeds.config import Config
-from feeds.layout import Document, item_path
+from feeds.layout import FEED_FORMATS, Document, item_path
 from feeds.model import Entry, Kind
 from feeds.render import (
     AUTHOR,
@@ -77,9 +78,11 @@ class Writer:
             self.fragments[key] = found
         return found
 
-    def forget_except(self, entries: set[Entry]) -> None:
+    def forget(self, entries: Iterable[Entry]) -> None:
         """Drop the fragments of entries that are gone or changed."""
-        self.fragments = {k: v for k, v in self.fragments.items() if k[1] in entries}
+        for entry in entries:
+            for fmt in FEED_FORMATS:
+                self.fragments.pop((fmt, entry), None)
 
     # --- Atom ---
 

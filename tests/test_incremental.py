@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.build import Builder, build
+from feeds.build import Builder, build, build_files, read_seeds, read_state
 from feeds.config import Config
 from feeds.parse import parse_seed
 
@@ -33,7 +33,8 @@ step = st.one_of(
 )
 
 
-def apply(seeds: Path, action: tuple[str, str, object]) -> None:
+def apply(seeds: Path, action: tuple[str, str, object]) -> set[str]:
+    """Carry out one action; returns the names of the seed files it touched."""
     kind, name, arg = action
     path = seeds / name
     if kind == "write":
@@ -46,8 +47,10 @@ def apply(seeds: Path, action: tuple[str, str, object]) -> None:
     elif kind == "rename" and path.exists():
         assert isinstance(arg, str)
         path.replace(seeds / arg)
+        return {name, arg}
     elif kind == "delete":
         path.unlink(missing_ok=True)
+    return {name}
 
 
 def published(public: Path) -> dict[str, bytes]:
@@ -59,8 +62,12 @@ def published(public: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(step, min_size=1, max_size=12))
-def test_daemon_builds_equal_cold_builds(actions: list[tuple[str, str, object]]) -> None:
+@given(st.lists(step, min_size=1, max_size=12), st.booleans())
+def test_daemon_builds_equal_cold_builds(
+    actions: list[tuple[str, str, object]], told: bool
+) -> None:
+    """`told`: the daemon is told which seeds changed (as the watcher does), or it
+    finds out by itself (a scan of the seeds folder)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         seeds = root / "seeds"
@@ -72,13 +79,19 @@ def test_daemon_builds_equal_cold_builds(actions: list[tuple[str, str, object]])
             before = root / "before"
             shutil.rmtree(before, ignore_errors=True)
             shutil.copytree(config.public, before)
-            apply(seeds, action)
-            daemon.build()
+            touched = apply(seeds, action)
+            daemon.build(touched if told else None)
 
             # A cold build (no cache) from the same state of public/ ...
             cold = Config(seeds=seeds, public=before, base_url=BASE_URL)
             build(cold)
             assert published(config.public) == published(before)
+            # ... which is what the reference, doing everything every time, gives ...
+            state = read_state(root / "before")
+            reference = build_files(read_seeds(seeds), state, config).files
+            assert published(config.public) == {
+                path: data for path, data in reference.items() if not path.startswith(".")
+            }
 
             # ... and from nothing: the same files, but for the empty feeds kept for
             # groups whose items were all withdrawn.
