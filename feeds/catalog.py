@@ -253,6 +253,19 @@ class SortedEntries:
         del self.keys[at]
         del self.entries[at]
 
+    def update(self, removed: list[Entry], added: list[Entry]) -> None:
+        """Remove and add entries: one by one for a few, by sorting for many."""
+        if len(removed) + len(added) < max(64, len(self.entries) // 16):
+            for entry in removed:
+                self.remove(entry)
+            for entry in added:
+                self.add(entry)
+            return
+        gone = {entry.key for entry in removed}
+        kept = [e for e in self.entries if e.key not in gone] if gone else self.entries
+        self.entries = sorted([*kept, *added], key=order_key)
+        self.keys = [order_key(e) for e in self.entries]
+
     def between(self, newest: int, oldest: int) -> list[Entry]:
         """The entries whose order keys lie in [newest, oldest]."""
         start = bisect.bisect_left(self.keys, newest)
@@ -340,28 +353,31 @@ class Index:
         return self._apply(changes)
 
     def _apply(self, changes: list[tuple[Entry | None, Entry | None]]) -> Change:
-        groups: set[GroupKey] = set()
-        for before, _ in changes:
+        removed: dict[GroupKey | None, list[Entry]] = defaultdict(list)
+        added: dict[GroupKey | None, list[Entry]] = defaultdict(list)
+        for before, after in changes:
             if before is not None:
-                self.ordered.remove(before)
                 del self.entries[before.key]
-                for group in _group_keys(before):
-                    self.groups[group].remove(before)
-                    groups.add(group)
-        fresh: list[GroupKey] = []
+                for group in (None, *_group_keys(before)):
+                    removed[group].append(before)
+            if after is not None:
+                for group in (None, *_group_keys(after)):
+                    added[group].append(after)
         for _, after in changes:
             if after is not None:
-                self.ordered.add(after)
                 self.entries[after.key] = after
-                for group in _group_keys(after):
-                    if group not in self.groups:
-                        self.groups[group] = SortedEntries()
-                        fresh.append(group)
-                    self.groups[group].add(after)
-                    groups.add(group)
+        fresh = sorted(
+            (g for g in added if g is not None and g not in self.groups), key=group_order
+        )
+        for group in fresh:
+            self.groups[group] = SortedEntries()
+        for group in removed.keys() | added.keys():
+            members = self.ordered if group is None else self.groups[group]
+            members.update(removed.get(group, []), added.get(group, []))
         if fresh:
             self.slugs = assign_slugs(fresh, self.slugs)
-        return Change(tuple(changes), frozenset(groups), bool(fresh))
+        touched = frozenset(g for g in removed.keys() | added.keys() if g is not None)
+        return Change(tuple(changes), touched, bool(fresh))
 
     def month(self, path: str) -> list[Entry]:
         """The entries of the month of a month page (`items/YYYY/MM.html`)."""

@@ -7,7 +7,7 @@
     missions/SLUG.atom, .rss            one mission or office ("Where we are")
     types/SLUG.atom, .rss               one content type
     archive/FEED/N.atom                 RFC 5005 archive page N of a feed (1 = oldest)
-    items/YYYY/MM.html#SLUG-ID          the items of one month, one anchor each
+    items/YYYY/MM.html#item-ID          the items of one month, one anchor each
 
 Full history (RFC 5005): a feed's entries, oldest first, are cut into pages of
 `page_size`; every complete page but the one holding the newest entries is an
@@ -24,10 +24,9 @@ Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from feeds.catalog import feed_id, slug_from_name
+from feeds.catalog import feed_id
 from feeds.model import Catalog, Entry, Group, Kind
 
 ALL = "all"
@@ -35,7 +34,6 @@ INDEX = "index.html"
 OPML = "feeds.opml"
 ARCHIVE = "archive"
 FEED_FORMATS = ("atom", "rss")
-ITEM_SLUG_LENGTH = 80
 ALL_NAME = "All news and press releases"
 
 
@@ -130,15 +128,10 @@ def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     return docs
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _anchor(title: str, entry_id: str) -> str:
-    return f"{slug_from_name(title, ITEM_SLUG_LENGTH)}-{entry_id.removeprefix('urn:uuid:')[:8]}"
-
-
 def item_anchor(entry: Entry) -> str:
-    """An item's anchor on its month page. Depends on the item alone (its title and
-    id); the id's first digits keep apart titles that differ only in punctuation."""
-    return _anchor(entry.title, entry.id)
+    """An item's anchor on its month page: `item-` and the first eight hex digits of
+    its id, which depend on the item alone."""
+    return f"item-{entry.id[9:17]}"
 
 
 def month_path(entry: Entry) -> str:

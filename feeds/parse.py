@@ -150,12 +150,13 @@ def lines_from_text(text: str) -> tuple[list[str], bool]:
     """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     terminated = text.endswith("\n")
-    raw = text.split("\n")
+    # Whole-text passes (in C) rather than per line: the same result, much faster.
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = SPACES.sub(" ", NOT_XML.sub("", text))
+    lines = [line.strip() for line in text.split("\n")]
     if terminated:
-        raw.pop()
-    lines = [
-        SPACES.sub(" ", NOT_XML.sub("", unicodedata.normalize("NFC", line))).strip() for line in raw
-    ]
+        lines.pop()
     return lines, terminated
 
 

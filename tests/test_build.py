@@ -85,7 +85,7 @@ def test_entries_read_back_as_the_seeds_say(config: Config) -> None:
     assert (f"{BASE_URL}types/", "News", "News") in tags
     page, anchor = first.link.removeprefix(BASE_URL).split("#")
     assert page == "items/2025/10.html"
-    assert anchor.startswith("jubilee-annual-regional-forensic-conference")
+    assert anchor == "item-" + first.id[9:17]
     assert f'id="{anchor}"' in (config.public / page).read_text()
     dates = [e.updated for e in feed(config.public, "all.atom").entries]
     assert len(set(dates)) == len(dates), "two entries share one updated value"
