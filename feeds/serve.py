@@ -9,6 +9,7 @@ media types, refuse hidden paths (the state folder), and ask clients to revalida
 from __future__ import annotations
 
 import mimetypes
+import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -17,12 +18,13 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import ASGIApp, Scope
 
 MEDIA_TYPES = {
@@ -37,7 +39,30 @@ for suffix, media_type in MEDIA_TYPES.items():
 
 
 class PublicFiles(StaticFiles):
-    """`public/` as it is, but for hidden files and folders (the daemon's state)."""
+    """`public/` as it is, but for hidden files and folders (the daemon's state), and
+    read whole from one open file: Starlette's `FileResponse` takes the length from a
+    `stat` and opens the path later, so a file replaced in between (the daemon
+    publishes while readers poll) would be served cut short."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        try:
+            with open(full_path, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                data = handle.read()
+        except FileNotFoundError:
+            raise HTTPException(status_code=404) from None
+        headers = FileResponse(full_path, stat_result=stat).headers  # ETag, Last-Modified
+        headers["content-length"] = str(len(data))
+        if self.is_not_modified(headers, Headers(scope=scope)):
+            return NotModifiedResponse(headers)
+        body = b"" if scope.get("method") == "HEAD" else data
+        return Response(body, status_code, headers=dict(headers))
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if any(part.startswith(".") for part in PurePosixPath(path).parts):
