@@ -250,6 +250,8 @@ class Builder:
         if changed is None or first:  # a full scan also finds the seeds that are gone
             names = sorted(set(names) | set(self.seeds))
         moved = [self._reread(name) for name in names]
+        if first:  # a seed deleted while no daemon ran has no last good version
+            self.last_good = {n: d for n, d in self.last_good.items() if n in self.seeds}
         change = self._merge([m for m in moved if m is not None])
         catalog = self.index.catalog()
         if first:

@@ -69,6 +69,12 @@ class Publisher:
             check_path(path)
         self.public.mkdir(parents=True, exist_ok=True)
         new = dict(new)
+        # Write-ahead: a path is in the manifest before its file exists, so that a run
+        # killed midway leaves no file the next run does not know to remove.
+        arriving = [path for path in files if path not in old]
+        if arriving:
+            intent = {**old, **{path: ["", 0, 0] for path in arriving}}
+            write_atomic(self.public / MANIFEST, _manifest_bytes(intent), durable=True)
         written: list[str] = []
         size = 0
         for path in sorted(files):
@@ -87,10 +93,13 @@ class Publisher:
             if path not in files and _remove(self.public / path):
                 removed.append(path)
         self.manifest = new
-        if written or removed or not (self.public / MANIFEST).is_file():
-            data = json.dumps(new, indent=0, sort_keys=True).encode()
-            write_atomic(self.public / MANIFEST, data, durable=True)
+        if written or removed or arriving or not (self.public / MANIFEST).is_file():
+            write_atomic(self.public / MANIFEST, _manifest_bytes(new), durable=True)
         return PublishReport(tuple(written), tuple(removed), len(files) - len(written), size)
+
+
+def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
+    return json.dumps(manifest, indent=0, sort_keys=True).encode()
 
 
 def check_path(path: str) -> None:

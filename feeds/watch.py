@@ -76,6 +76,7 @@ class SeedEvents(FileSystemEventHandler):
     def __init__(self, seeds: Path, notify: Callable[[str], None]) -> None:
         self.seeds = os.path.abspath(seeds)
         self.notify = notify
+        self.lost = False  # the folder itself went: its watch is dead
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
@@ -83,7 +84,10 @@ class SeedEvents(FileSystemEventHandler):
                 return
             for raw in (event.src_path, getattr(event, "dest_path", "")):
                 path = os.path.abspath(os.fsdecode(raw)) if raw else ""
-                if path and os.path.dirname(path) == self.seeds:
+                if path == self.seeds and event.event_type in ("deleted", "moved"):
+                    self.lost = True
+                    self.notify("")
+                elif path and os.path.dirname(path) == self.seeds:
                     name = os.path.basename(path)
                     if is_seed_name(name):
                         self.notify(name)
@@ -110,6 +114,7 @@ class Daemon:
         self.observer: Any = None
         self.watched: tuple[int, int] | None = None
         self.watch: Any = None
+        self.watch_handler: SeedEvents | None = None
 
     # --- called from other threads and signal handlers ---
 
@@ -172,10 +177,12 @@ class Daemon:
                     "cannot serve on %s:%s: %s", self.config.host, self.config.port, error.strerror
                 )
                 return 1
-        self.rebuild("start")
+        # Watch first, then build: a change made during the first build is noted and
+        # built right after it, not lost.
         self.observer = PollingObserver(timeout=0.5) if self.poll else Observer()
         self.observer.start()
-        self.follow_seeds_folder()
+        self.follow_seeds_folder(initial=True)
+        self.rebuild("start")
         if server:
             server.start()
             log.info(
@@ -204,8 +211,9 @@ class Daemon:
                 self.reload_config()
             if self.changed and self.settle():
                 with self.wakeup:
-                    changed, self.changed = self.changed - {""}, set()
-                self.rebuild(describe(changed))
+                    changed, self.changed = self.changed, set()
+                # "" stands for "look at everything": the folder itself changed.
+                self.rebuild(describe(changed - {""}), None if "" in changed else changed)
 
     def settle(self) -> bool:
         """Wait for a burst of changes to end; False when asked to stop meanwhile."""
@@ -218,7 +226,7 @@ class Daemon:
             time.sleep(min(quiet_at, deadline) - now)
         return False
 
-    def follow_seeds_folder(self) -> None:
+    def follow_seeds_folder(self, *, initial: bool = False) -> None:
         """(Re)watch the seeds folder when it appears, vanishes or is replaced."""
         seeds = self.config.seeds
         try:
@@ -226,18 +234,22 @@ class Daemon:
             ident: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
         except OSError:
             ident = None
-        if ident == self.watched:
+        handler = self.watch_handler
+        if ident == self.watched and not (handler and handler.lost):
             return
         if self.watch is not None:
             with contextlib.suppress(Exception):
                 self.observer.unschedule(self.watch)
             self.watch = None
+        self.watch_handler = None
         if ident is not None:
-            handler = SeedEvents(seeds, self.note_change)
-            self.watch = self.observer.schedule(handler, os.path.abspath(seeds), recursive=False)
+            self.watch_handler = SeedEvents(seeds, self.note_change)
+            self.watch = self.observer.schedule(
+                self.watch_handler, os.path.abspath(seeds), recursive=False
+            )
         else:
             log.warning("seeds folder %s does not exist; waiting for it", seeds)
-        if self.watched is not None or ident is None:
+        if not initial:
             self.note_change("")  # what it holds now may differ from what was built
         self.watched = ident
 
@@ -255,9 +267,9 @@ class Daemon:
         self.follow_seeds_folder()
         log.info("settings reloaded")
 
-    def rebuild(self, why: str) -> None:
+    def rebuild(self, why: str, changed: set[str] | None = None) -> None:
         try:
-            result = self.builder.build()
+            result = self.builder.build(changed)
         except Exception as error:  # a bug: keep the last good public/, wait for news
             self.last_error = f"{type(error).__name__}: {error}"
             log.exception("rebuild failed (%s); the published feeds are unchanged", why)
