@@ -171,7 +171,7 @@ def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, byt
     """Every document of one feed: subscription (Atom, RSS) and archive pages."""
     files: dict[str, bytes] = {}
     for doc in documents(spec, config.feed_size):
-        for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
+        for fmt in ("atom",) if doc.is_archive else FEED_FORMATS:
             files[doc.path(fmt)] = writer.document(doc, fmt)
     return files
 
@@ -325,7 +325,7 @@ class Builder:
         now: dict[str, tuple[object, bytes]] = {}
         for doc in documents(spec, self.config.feed_size):
             key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-            for fmt in FEED_FORMATS if doc.page == 0 else ("atom",):
+            for fmt in ("atom",) if doc.is_archive else FEED_FORMATS:
                 path = doc.path(fmt)
                 old = before.get(path)
                 now[path] = old if old and old[0] == key else (key, self.writer.document(doc, fmt))

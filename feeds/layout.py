@@ -6,18 +6,17 @@
     topics/SLUG.atom, .rss              one topic ("What we do")
     missions/SLUG.atom, .rss            one mission or office ("Where we are")
     types/SLUG.atom, .rss               one content type
-    archive/FEED/N.atom                 RFC 5005 archive page N of a feed (1 = oldest)
+    archive/FEED/ID.atom                RFC 5005 archive pages of a feed
     items/YYYY/MM.html#item-ID          the items of one month, one anchor each
 
-Full history (RFC 5005): a feed's entries, oldest first, are cut into pages of
-`page_size`; every complete page but the one holding the newest entries is an
-archive document, and the subscription feed holds the rest, newest first (from
-`page_size` to twice that less one entry). Archives start when they make two pages,
-so that each links to another (before that, the subscription feed holds them all,
-up to three pages less one entry). Archive pages link to the current feed and to
-the previous and next archive pages; new items only ever add pages, so a page is
-finished once the next one exists, and keeps its bytes from then on, until an
-older item is added or withdrawn.
+Full history (RFC 5005): a feed's entries, oldest first, are cut into archive pages
+after every "boundary" entry, one whose id hashes to 0 modulo `page_size`: pages of
+`page_size` entries on average, whose limits depend on the entries themselves, not
+on their positions. Adding or withdrawing an item, however old, changes its own page
+(and, if the item is a boundary, its neighbours' links), never the pages beyond. A
+page is named after its newest entry. The subscription feed holds the newest
+entries: at least `page_size`, and the rest of the page they start in. Archives
+start when they make two pages, so that each archive page links to another.
 
 Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 """
@@ -52,26 +51,24 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One file of a feed: its subscription document (page 0) or an archive page."""
+    """One file of a feed: its subscription document or one of its archive pages."""
 
     feed: FeedSpec
-    page: int  # 0: the subscription document; N >= 1: archive page N, 1 the oldest
-    pages: int  # how many archive pages the feed has
+    name: str  # "" for the subscription document; an archive page's name otherwise
     entries: tuple[Entry, ...]  # newest first
+    previous: str  # the next older archive page, or ""
+    next: str  # the next newer archive page (never the subscription document), or ""
 
     @property
-    def has_next(self) -> bool:
-        return 0 < self.page < self.pages
+    def is_archive(self) -> bool:
+        return bool(self.name)
 
-    def links_key(self) -> tuple[int, int]:
-        """Everything but the feed and the entries that the document's bytes
-        depend on: its page, and whom it links to."""
-        return (self.page, self.pages if self.page == 0 else int(self.has_next))
+    def links_key(self) -> tuple[str, str, str]:
+        """Everything but the feed and the entries that the bytes depend on."""
+        return (self.name, self.previous, self.next)
 
     def path(self, fmt: str) -> str:
-        if self.page == 0:
-            return f"{self.feed.path}.{fmt}"
-        return archive_path(self.feed.path, self.page)
+        return archive_path(self.feed.path, self.name) if self.name else f"{self.feed.path}.{fmt}"
 
 
 def feed_path(kind: Kind | None, slug: str = "") -> str:
@@ -79,8 +76,8 @@ def feed_path(kind: Kind | None, slug: str = "") -> str:
     return ALL if kind is None else f"{kind.folder}/{slug}"
 
 
-def archive_path(path: str, page: int) -> str:
-    return f"{ARCHIVE}/{path}/{page}.atom"
+def archive_path(path: str, name: str) -> str:
+    return f"{ARCHIVE}/{path}/{name}.atom"
 
 
 def feed_specs(catalog: Catalog, site_title: str) -> list[FeedSpec]:
@@ -109,22 +106,27 @@ def spec_from_group(group: Group, site_title: str) -> FeedSpec:
     )
 
 
-def archive_pages(count: int, page_size: int) -> int:
-    """How many archive pages a feed of `count` entries has: none, or two and more."""
-    pages = max(0, count - page_size) // page_size
-    return pages if pages >= 2 else 0
+def is_boundary(entry: Entry, page_size: int) -> bool:
+    """Whether an archive page ends after this entry (a property of the entry)."""
+    return int(entry.id[9:17], 16) % page_size == 0
 
 
 def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     """The subscription document, then archive pages from the newest to the oldest."""
     entries = spec.entries
-    pages = archive_pages(len(entries), page_size)
-    archived = pages * page_size
-    current = len(entries) - archived
-    docs = [Document(spec, 0, pages, entries[:current])]
-    for page in range(pages, 0, -1):
-        start = len(entries) - page * page_size
-        docs.append(Document(spec, page, pages, entries[start : start + page_size]))
+    # Page limits, as indexes into `entries` (newest first): a page starts at a boundary.
+    starts = [i for i, entry in enumerate(entries) if is_boundary(entry, page_size)]
+    # The subscription feed holds at least `page_size` entries and ends at a page limit.
+    starts = [i for i in starts if i >= page_size]
+    if len(starts) < 2:
+        return [Document(spec, "", entries, "", "")]
+    names = [entries[i].id[9:17] for i in starts]
+    ends = [*starts[1:], len(entries)]
+    docs = [Document(spec, "", entries[: starts[0]], names[0], "")]
+    for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        older = names[n + 1] if n + 1 < len(names) else ""
+        newer = names[n - 1] if n else ""
+        docs.append(Document(spec, names[n], entries[start:end], older, newer))
     return docs
 
 

@@ -56,17 +56,14 @@ class ArchiveMarker(BaseExtension):  # type: ignore[misc]
 def document_links(doc: Document, fmt: str, base: str) -> list[dict[str, str]]:
     """The feed-level links, in document order."""
     links = [{"href": f"{base}{doc.path(fmt)}", "rel": "self"}]
-    if doc.page:
+    if doc.is_archive:
         links.append({"href": f"{base}{doc.feed.path}.atom", "rel": "current"})
-    if fmt == "atom" and (doc.page or doc.pages) and doc.page != 1:
-        previous = doc.pages if doc.page == 0 else doc.page - 1
-        links.append(
-            {"href": f"{base}{archive_path(doc.feed.path, previous)}", "rel": "prev-archive"}
-        )
-    if doc.has_next:
-        links.append(
-            {"href": f"{base}{archive_path(doc.feed.path, doc.page + 1)}", "rel": "next-archive"}
-        )
+    if fmt == "atom" and doc.previous:
+        href = f"{base}{archive_path(doc.feed.path, doc.previous)}"
+        links.append({"href": href, "rel": "prev-archive"})
+    if doc.next:
+        href = f"{base}{archive_path(doc.feed.path, doc.next)}"
+        links.append({"href": href, "rel": "next-archive"})
     # Last: RSS takes the last link as the channel's <link>.
     links.append({"href": f"{base}{INDEX}", "rel": "alternate", "type": "text/html"})
     return links
@@ -85,7 +82,7 @@ def render_document(doc: Document, fmt: str, config: Config) -> bytes:
     fg.generator(GENERATOR)
     fg.updated(updated)
     fg.lastBuildDate(updated)
-    if doc.page:
+    if doc.is_archive:
         fg.register_extension("archive", ArchiveMarker, atom=True, rss=False)
     for entry in doc.entries:
         add_entry(fg, entry, config)

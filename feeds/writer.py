@@ -89,7 +89,7 @@ class Writer:
     def atom_head(self, doc: Document) -> str:
         spec, base = doc.feed, self.config.base_url
         namespaces = f'xmlns="{ATOM_NS}"'
-        if doc.page:
+        if doc.is_archive:
             namespaces = f'xmlns:fh="{HISTORY_NS}" {namespaces}'
         links = "".join(
             "  <link" + "".join(f' {k}="{attr(v)}"' for k, v in link.items()) + "/>\n"
@@ -107,7 +107,7 @@ class Writer:
             f"{links}"
             f"  <generator>{GENERATOR}</generator>\n"
             f"  <subtitle>{text(spec.subtitle)}</subtitle>\n"
-            + ("  <fh:archive/>\n" if doc.page else "")
+            + ("  <fh:archive/>\n" if doc.is_archive else "")
         )
 
     def atom_entry(self, entry: Entry) -> str:

@@ -110,9 +110,13 @@ def test_feed_size_keeps_the_newest(config: Config) -> None:
     build(replace(config, feed_size=3))
     titles = [e.title for e in feed(config.public, "all.atom").entries]
     assert titles == [e.title for e in feed(config.public, "all.rss").entries]
-    assert 3 <= len(titles) < 6  # the rest is in archive pages of 3
+    assert len(titles) >= 3  # the rest is in archive pages
     assert titles[0].startswith("Jubilee Annual Regional Forensic Conference")
-    assert len(list((config.public / "archive/all").glob("*.atom"))) == (14 - len(titles)) // 3
+    archived = [
+        feed(config.public, p.relative_to(config.public).as_posix())
+        for p in (config.public / "archive/all").glob("*.atom")
+    ]
+    assert sum(len(a.entries) for a in archived) == 14 - len(titles)
 
 
 def test_second_build_of_unchanged_seeds_writes_nothing(config: Config) -> None:
