@@ -108,14 +108,14 @@ def spec_from_group(group: Group, site_title: str) -> FeedSpec:
 
 def is_boundary(entry: Entry, page_size: int) -> bool:
     """Whether an archive page ends after this entry (a property of the entry)."""
-    return int(entry.id[9:17], 16) % page_size == 0
+    return entry.number % page_size == 0
 
 
 def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     """The subscription document, then archive pages from the newest to the oldest."""
     entries = spec.entries
     # Page limits, as indexes into `entries` (newest first): a page starts at a boundary.
-    starts = [i for i, entry in enumerate(entries) if is_boundary(entry, page_size)]
+    starts = [i for i, entry in enumerate(entries) if entry.number % page_size == 0]
     # The subscription feed holds at least `page_size` entries and ends at a page limit.
     starts = [i for i in starts if i >= page_size]
     if len(starts) < 2:

@@ -7,7 +7,7 @@ compared. Contains no logic beyond formatting and the small lookups on `Kind`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 
@@ -91,6 +91,11 @@ class Entry:
     missions: tuple[str, ...]
     topics: tuple[str, ...]
     summary: str
+    # The id's first 32 bits as a number: spreads entries evenly over archive pages.
+    number: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "number", int(self.id[9:17], 16))
 
     def names(self, kind: Kind) -> tuple[str, ...]:
         if kind is Kind.TOPIC:

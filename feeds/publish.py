@@ -99,7 +99,7 @@ class Publisher:
 
 
 def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
-    return json.dumps(manifest, indent=0, sort_keys=True).encode()
+    return json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
 
 
 def check_path(path: str) -> None:
