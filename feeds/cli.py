@@ -66,6 +66,12 @@ COMMON = (
         metavar="N",
         help="Entries in each subscription feed (the newest).",
     ),
+    _setting(
+        "--hub-url",
+        setting="hub_url",
+        metavar="URL",
+        help="WebSub hub: announced in every feed; the daemon notifies it of changes.",
+    ),
     click.option(
         "--config",
         "config_file",
@@ -75,6 +81,14 @@ COMMON = (
     ),
     click.option("-v", "--verbose", count=True, help="Say more (notices, each file written)."),
     click.option("-q", "--quiet", count=True, help="Say less (warnings and errors only)."),
+)
+DAEMON = (
+    _setting(
+        "--after-publish",
+        setting="after_publish",
+        metavar="COMMAND",
+        help="Shell command run after each publish (e.g. to sync the public folder).",
+    ),
 )
 SERVER = (
     _setting("--host", setting="host", metavar="ADDR", help="Address to serve on."),
@@ -192,7 +206,7 @@ def _read(path: Path) -> bytes:
 
 
 @cli.command("watch")
-@with_options(*COMMON, POLL)
+@with_options(*COMMON, *DAEMON, POLL)
 def watch_command(poll: bool, **options: Any) -> int:
     """Build, then keep the public folder in step with the seeds folder until stopped."""
     from feeds.watch import run_daemon
@@ -201,7 +215,7 @@ def watch_command(poll: bool, **options: Any) -> int:
 
 
 @cli.command("serve")
-@with_options(*COMMON, *SERVER, POLL)
+@with_options(*COMMON, *DAEMON, *SERVER, POLL)
 def serve_command(poll: bool, **options: Any) -> int:
     """Watch, and serve the public folder over HTTP (http://127.0.0.1:8080/)."""
     from feeds.watch import run_daemon

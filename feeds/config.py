@@ -42,6 +42,10 @@ class Config:
     # Address and port of `serve`.
     host: str = "127.0.0.1"
     port: int = 8080
+    # WebSub hub: feeds carry rel="hub" and the daemon notifies it of changed feeds.
+    hub_url: str = ""
+    # A shell command the daemon runs after each publish (to sync public/ elsewhere).
+    after_publish: str = ""
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -133,6 +137,8 @@ def _checked(config: Config) -> Config:
         config.time_of_day  # noqa: B018
     except ValueError as error:
         raise ConfigError(f"day_time: {config.day_time!r} is not a time like 12:00") from error
+    if config.hub_url and urlsplit(config.hub_url).scheme not in ("http", "https"):
+        raise ConfigError(f"hub_url: {config.hub_url!r} is not an http(s) URL")
     if config.feed_size < 1:
         raise ConfigError(f"feed_size: must be at least 1, not {config.feed_size}")
     if not 0 <= config.port <= 65535:

@@ -23,6 +23,7 @@ AUTHOR = {"name": "OSCE", "uri": "https://www.osce.org/"}
 GENERATOR = "osce-feeds"
 LANGUAGE = "en"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 # `updated` of a feed that holds no entry (all of its items withdrawn): a fixed
 # instant, so that its bytes too depend on nothing but the input.
 EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -53,9 +54,30 @@ class ArchiveMarker(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-def document_links(doc: Document, fmt: str, base: str) -> list[dict[str, str]]:
+def hub_extension(hub: str) -> type[BaseExtension]:
+    class HubLink(BaseExtension):  # type: ignore[misc]
+        """`<atom:link rel="hub">` in an RSS channel (WebSub)."""
+
+        def extend_ns(self) -> dict[str, str]:
+            return {}
+
+        def extend_atom(self, feed: Any) -> Any:
+            return feed
+
+        def extend_rss(self, rss: Any) -> Any:
+            channel = rss.find("channel")
+            link = etree.Element(f"{{{ATOM_NS}}}link", href=hub, rel="hub")
+            channel.insert(list(channel).index(channel.find(f"{{{ATOM_NS}}}link")) + 1, link)
+            return rss
+
+    return HubLink
+
+
+def document_links(doc: Document, fmt: str, base: str, hub: str = "") -> list[dict[str, str]]:
     """The feed-level links, in document order."""
     links = [{"href": f"{base}{doc.path(fmt)}", "rel": "self"}]
+    if hub and not doc.is_archive:
+        links.append({"href": hub, "rel": "hub"})
     if doc.is_archive:
         links.append({"href": f"{base}{doc.feed.path}.atom", "rel": "current"})
     if fmt == "atom" and doc.previous:
@@ -76,7 +98,7 @@ def render_document(doc: Document, fmt: str, config: Config) -> bytes:
     fg.title(doc.feed.title)
     fg.subtitle(doc.feed.subtitle)
     fg.author(AUTHOR)
-    for link in document_links(doc, fmt, config.base_url):
+    for link in document_links(doc, fmt, config.base_url, config.hub_url):
         fg.link(**link)
     fg.language(LANGUAGE)
     fg.generator(GENERATOR)
@@ -84,6 +106,8 @@ def render_document(doc: Document, fmt: str, config: Config) -> bytes:
     fg.lastBuildDate(updated)
     if doc.is_archive:
         fg.register_extension("archive", ArchiveMarker, atom=True, rss=False)
+    if config.hub_url and fmt == "rss":  # feedgen's RSS carries only the self link
+        fg.register_extension("hub", hub_extension(config.hub_url), atom=False, rss=True)
     for entry in doc.entries:
         add_entry(fg, entry, config)
     if fmt == "atom":

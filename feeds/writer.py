@@ -17,6 +17,7 @@ from feeds.config import Config
 from feeds.layout import FEED_FORMATS, Document, item_path
 from feeds.model import Entry, Kind
 from feeds.render import (
+    ATOM_NS,
     AUTHOR,
     GENERATOR,
     HISTORY_NS,
@@ -29,7 +30,6 @@ from feeds.render import (
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 RSS_DOCS = "http://www.rssboard.org/rss-specification"
 
 
@@ -93,7 +93,7 @@ class Writer:
             namespaces = f'xmlns:fh="{HISTORY_NS}" {namespaces}'
         links = "".join(
             "  <link" + "".join(f' {k}="{attr(v)}"' for k, v in link.items()) + "/>\n"
-            for link in document_links(doc, "atom", base)
+            for link in document_links(doc, "atom", base, self.config.hub_url)
         )
         return (
             f'{XML_DECLARATION}<feed {namespaces} xml:lang="{LANGUAGE}">\n'
@@ -137,6 +137,8 @@ class Writer:
         spec, base = doc.feed, self.config.base_url
         links = document_links(doc, "rss", base)
         self_link = links[0]["href"]
+        hub = self.config.hub_url
+        hub_link = f'    <atom:link href="{attr(hub)}" rel="hub"/>\n' if hub else ""
         return (
             f'{XML_DECLARATION}<rss xmlns:atom="{ATOM_NS}" '
             'xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">\n'
@@ -145,6 +147,7 @@ class Writer:
             f"    <link>{text(links[-1]['href'])}</link>\n"
             f"    <description>{text(spec.subtitle)}</description>\n"
             f'    <atom:link href="{attr(self_link)}" rel="self"/>\n'
+            f"{hub_link}"
             f"    <docs>{RSS_DOCS}</docs>\n"
             f"    <generator>{GENERATOR}</generator>\n"
             f"    <language>{LANGUAGE}</language>\n"

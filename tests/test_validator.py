@@ -45,17 +45,20 @@ def test_sample_feeds_have_zero_errors_and_warnings(tmp_path: Path) -> None:
     assert done.stdout.count(": VALID (") == 62
 
 
-@pytest.mark.parametrize("feed_size", [50, 4])
-def test_corpus_feeds_have_zero_errors_and_warnings(tmp_path: Path, feed_size: int) -> None:
+@pytest.mark.parametrize(("feed_size", "hub"), [(50, ""), (4, "https://hub.example.org/")])
+def test_corpus_feeds_have_zero_errors_and_warnings(
+    tmp_path: Path, feed_size: int, hub: str
+) -> None:
     """Every hazard page and the hand-written pages at once: many feeds, odd names,
-    empty summaries, same-day items; with small pages, RFC 5005 archives too."""
+    empty summaries, same-day items; with small pages, RFC 5005 archives too, and a
+    WebSub hub link."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     for folder in (DATA / "seeds", DATA / "holdout", SAMPLE_SEEDS):
         for page in folder.glob("*.txt"):
             shutil.copy(page, seeds / f"{folder.name}-{page.name}")
     public = tmp_path / "public"
-    build(Config(seeds=seeds, public=public, base_url=BASE_URL, feed_size=feed_size))
+    build(Config(seeds=seeds, public=public, base_url=BASE_URL, feed_size=feed_size, hub_url=hub))
     assert feed_size > 10 or len(list(public.glob("archive/*/*/*.atom"))) > 50
     done = validate(public)
     assert done.returncode == 0, "\n".join(

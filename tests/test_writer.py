@@ -41,8 +41,11 @@ def all_documents(catalog: Catalog, page_size: int) -> list[Document]:
         Config(base_url="https://feeds.example.org/", feed_size=3),
         Config(base_url="http://x.test/a&b<c>/", timezone="America/New_York", feed_size=7),
         Config(base_url="https://feeds.example.org/", timezone="Asia/Tokyo", day_time="09:30"),
+        Config(
+            base_url="https://feeds.example.org/", hub_url="https://hub.test/?a=1&b", feed_size=4
+        ),
     ],
-    ids=["archives", "escaping-new-york", "tokyo"],
+    ids=["archives", "escaping-new-york", "tokyo", "websub-hub"],
 )
 def test_writer_matches_feedgen_on_the_corpus(config: Config) -> None:
     writer = Writer(config)
