@@ -27,18 +27,20 @@ from pathlib import Path
 from feeds.catalog import Change, GroupKey, Index, group_order, merge_items
 from feeds.config import Config
 from feeds.layout import (
-    FEED_FORMATS,
     INDEX,
     OPML,
+    SUBSCRIPTION_FORMATS,
+    Document,
     FeedSpec,
     documents,
+    feed_page_path,
     feed_specs,
     month_path,
 )
 from feeds.model import Catalog, Issue, Kind, Level, Record
 from feeds.parse import parse_seed
 from feeds.publish import STATE_DIR, Publisher, PublishReport
-from feeds.site import index_page, month_page, opml_document, render_site
+from feeds.site import feed_page, index_page, month_page, opml_document, render_site
 from feeds.writer import Writer
 
 SITE_TITLE = "OSCE news and press releases"
@@ -168,11 +170,20 @@ def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
 
 
 def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, bytes]:
-    """Every document of one feed: subscription (Atom, RSS) and archive pages."""
+    """Every file of one feed: its subscription documents, page and archive pages."""
     files: dict[str, bytes] = {}
     for doc in documents(spec, config.feed_size):
-        for fmt in ("atom",) if doc.is_archive else FEED_FORMATS:
-            files[doc.path(fmt)] = writer.document(doc, fmt)
+        files.update(document_files(doc, writer))
+    return files
+
+
+def document_files(doc: Document, writer: Writer) -> dict[str, bytes]:
+    """An archive page (Atom), or the subscription feed as Atom, RSS, JSON Feed and
+    an HTML page."""
+    if doc.is_archive:
+        return {doc.path("atom"): writer.document(doc, "atom")}
+    files = {doc.path(fmt): writer.document(doc, fmt) for fmt in SUBSCRIPTION_FORMATS}
+    files[feed_page_path(doc.feed)] = feed_page(doc, SITE_TITLE)
     return files
 
 
@@ -235,8 +246,8 @@ class Builder:
         self.publisher = Publisher(config.public)
         self.index: Index | None = None
         self.seeds: dict[str, tuple[Stamp, Seed]] = {}
-        # feed path -> {document path: (what it is made of, its bytes)}
-        self.feeds: dict[str, dict[str, tuple[object, bytes]]] = {}
+        # feed path -> {document name: (what it is made of, its files)}
+        self.feeds: dict[str, dict[str, tuple[object, dict[str, bytes]]]] = {}
         self.pages: dict[str, bytes] = {}  # site pages and state files, by path
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
@@ -320,17 +331,17 @@ class Builder:
         return files
 
     def _render_feed(self, spec: FeedSpec) -> dict[str, bytes]:
-        """The documents of one feed, re-rendering only those whose content changed."""
+        """The files of one feed, re-rendering only documents whose content changed."""
         before = self.feeds.get(spec.path, {})
-        now: dict[str, tuple[object, bytes]] = {}
+        now: dict[str, tuple[object, dict[str, bytes]]] = {}
         for doc in documents(spec, self.config.feed_size):
             key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-            for fmt in ("atom",) if doc.is_archive else FEED_FORMATS:
-                path = doc.path(fmt)
-                old = before.get(path)
-                now[path] = old if old and old[0] == key else (key, self.writer.document(doc, fmt))
+            old = before.get(doc.name)
+            now[doc.name] = (
+                old if old and old[0] == key else (key, document_files(doc, self.writer))
+            )
         self.feeds[spec.path] = now
-        return {path: data for path, (_, data) in now.items()}
+        return {path: data for _, files in now.values() for path, data in files.items()}
 
     def _render_change(
         self, catalog: Catalog, change: Change
@@ -345,11 +356,13 @@ class Builder:
             group = None if spec.kind is None else (spec.kind, spec.name)
             if group not in change.groups and (group is not None or not change.entries):
                 continue
-            old = self.feeds.get(spec.path, {})
+            old = {
+                p: d
+                for _, files in self.feeds.get(spec.path, {}).values()
+                for p, d in files.items()
+            }
             documents_now = self._render_feed(spec)
-            written.update(
-                {p: d for p, d in documents_now.items() if old.get(p, (0, b""))[1] is not d}
-            )
+            written.update({p: d for p, d in documents_now.items() if old.get(p) is not d})
             removed.extend(p for p in old if p not in documents_now)
 
         pages = {

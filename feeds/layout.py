@@ -2,7 +2,8 @@
 
     index.html                          every feed, with subscribe links
     feeds.opml                          every feed, for one-step import into a reader
-    all.atom, all.rss                   every item: the subscription feed
+    all.atom, all.rss, all.json         every item: the subscription feed (JSON Feed 1.1)
+    all.html                            the subscription feed's items as a page
     topics/SLUG.atom, .rss              one topic ("What we do")
     missions/SLUG.atom, .rss            one mission or office ("Where we are")
     types/SLUG.atom, .rss               one content type
@@ -32,7 +33,8 @@ ALL = "all"
 INDEX = "index.html"
 OPML = "feeds.opml"
 ARCHIVE = "archive"
-FEED_FORMATS = ("atom", "rss")
+FEED_FORMATS = ("atom", "rss")  # what feedgen renders too
+SUBSCRIPTION_FORMATS = ("atom", "rss", "json")
 ALL_NAME = "All news and press releases"
 
 
@@ -74,6 +76,10 @@ class Document:
 def feed_path(kind: Kind | None, slug: str = "") -> str:
     """A feed's path without its format suffix: `all`, `topics/policing`."""
     return ALL if kind is None else f"{kind.folder}/{slug}"
+
+
+def feed_page_path(spec: FeedSpec) -> str:
+    return f"{spec.path}.html"
 
 
 def archive_path(path: str, name: str) -> str:

@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from feeds.config import Config
-from feeds.layout import INDEX, Document, archive_path, item_path
+from feeds.layout import Document, archive_path, feed_page_path, item_path
 from feeds.model import Entry, Kind
 
 AUTHOR = {"name": "OSCE", "uri": "https://www.osce.org/"}
@@ -87,7 +87,9 @@ def document_links(doc: Document, fmt: str, base: str, hub: str = "") -> list[di
         href = f"{base}{archive_path(doc.feed.path, doc.next)}"
         links.append({"href": href, "rel": "next-archive"})
     # Last: RSS takes the last link as the channel's <link>.
-    links.append({"href": f"{base}{INDEX}", "rel": "alternate", "type": "text/html"})
+    links.append(
+        {"href": f"{base}{feed_page_path(doc.feed)}", "rel": "alternate", "type": "text/html"}
+    )
     return links
 
 

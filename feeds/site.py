@@ -15,10 +15,14 @@ from feeds.config import Config
 from feeds.layout import (
     INDEX,
     OPML,
+    Document,
     FeedSpec,
+    archive_path,
+    feed_page_path,
     feed_path,
     feed_specs,
     item_anchor,
+    item_path,
     month_path,
     relative_root,
 )
@@ -81,10 +85,25 @@ def page(path: str, title: str, body: str, head: str = "") -> bytes:
     return html.encode()
 
 
+FORMAT_LABELS = (
+    ("atom", "Atom", "application/atom+xml"),
+    ("rss", "RSS", "application/rss+xml"),
+    ("json", "JSON Feed", "application/feed+json"),
+)
+
+
 def feed_links(spec: FeedSpec, root: str) -> str:
     return " ".join(
-        f'<a href="{root}{spec.path}.{fmt}">{label}</a>'
-        for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
+        f'<a href="{root}{spec.path}.{fmt}" type="{media}">{label}</a>'
+        for fmt, label, media in FORMAT_LABELS
+    )
+
+
+def autodiscovery(spec: FeedSpec, root: str) -> str:
+    return "".join(
+        f'<link rel="alternate" type="{media}" title="{escape(spec.title)} ({label})"'
+        f' href="{root}{spec.path}.{fmt}">\n'
+        for fmt, label, media in FORMAT_LABELS
     )
 
 
@@ -97,11 +116,7 @@ def by_kind(specs: list[FeedSpec]) -> Iterator[tuple[Kind | None, list[FeedSpec]
 
 
 def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
-    head = "".join(
-        f'<link rel="alternate" type="application/{fmt}+xml" title="{escape(site_title)} ({label})"'
-        f' href="{specs[0].path}.{fmt}">\n'
-        for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
-    )
+    head = autodiscovery(specs[0], "")
     sections = [
         f"<h1>{escape(site_title)}</h1>\n"
         "<p>Feeds of the OSCE's news and press releases: everything, or one topic, "
@@ -119,9 +134,35 @@ def index_row(spec: FeedSpec) -> str:
     latest = f", latest {display_date(spec.entries[0].date)}" if spec.entries else ""
     items = "1 item" if count == 1 else f"{count} items"
     return (
-        f'<li>{escape(spec.name)} <span class="meta">{items}{latest}</span><br>'
+        f'<li><a href="{feed_page_path(spec)}">{escape(spec.name)}</a> '
+        f'<span class="meta">{items}{latest}</span><br>'
         f'<span class="sub">{feed_links(spec, "")}</span></li>\n'
     )
+
+
+def feed_page(doc: Document, site_title: str) -> bytes:
+    """The items of a feed's subscription document, with its subscribe links."""
+    spec = doc.feed
+    path = feed_page_path(spec)
+    root = relative_root(path)
+    rows = "".join(
+        f'<li><a href="{root}{item_path(entry)}">{escape(entry.title)}</a><br>'
+        f'<span class="meta"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
+        "</span></li>\n"
+        for entry in doc.entries
+    )
+    older = (
+        f'<p class="meta">Older items are in the feed\'s <a href="{root}'
+        f'{archive_path(spec.path, doc.previous)}">archive</a> (for feed readers).</p>\n'
+        if doc.previous
+        else ""
+    )
+    body = (
+        f"<h1>{escape(spec.name)}</h1>\n<p>{escape(spec.subtitle)} Subscribe: "
+        f'<span class="sub">{feed_links(spec, root)}</span></p>\n'
+        f"<ul>\n{rows}</ul>\n{older}"
+    )
+    return page(path, spec.title, body, autodiscovery(spec, root))
 
 
 def month_page(path: str, entries: list[Entry], slugs: Mapping[tuple[Kind, str], str]) -> bytes:

@@ -11,10 +11,11 @@ every document of the corpus with `render_document`. No I/O.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 from feeds.config import Config
-from feeds.layout import FEED_FORMATS, Document, item_path
+from feeds.layout import SUBSCRIPTION_FORMATS, Document, feed_page_path, item_path
 from feeds.model import Entry, Kind
 from feeds.render import (
     ATOM_NS,
@@ -65,6 +66,8 @@ class Writer:
         self.fragments: dict[tuple[str, Entry], str] = {}
 
     def document(self, doc: Document, fmt: str) -> bytes:
+        if fmt == "json":
+            return self.json_feed(doc)
         parts = [self.atom_head(doc) if fmt == "atom" else self.rss_head(doc)]
         parts.extend(self.fragment(entry, fmt) for entry in doc.entries)
         parts.append("</feed>\n" if fmt == "atom" else "  </channel>\n</rss>\n")
@@ -74,14 +77,14 @@ class Writer:
         key = (fmt, entry)
         found = self.fragments.get(key)
         if found is None:
-            found = self.atom_entry(entry) if fmt == "atom" else self.rss_item(entry)
-            self.fragments[key] = found
+            make = {"atom": self.atom_entry, "rss": self.rss_item, "json": self.json_item}[fmt]
+            found = self.fragments[key] = make(entry)
         return found
 
     def forget(self, entries: Iterable[Entry]) -> None:
         """Drop the fragments of entries that are gone or changed."""
         for entry in entries:
-            for fmt in FEED_FORMATS:
+            for fmt in SUBSCRIPTION_FORMATS:
                 self.fragments.pop((fmt, entry), None)
 
     # --- Atom ---
@@ -130,6 +133,39 @@ class Writer:
             f"    <published>{when}</published>\n"
             "  </entry>\n"
         )
+
+    # --- JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) ---
+
+    def json_feed(self, doc: Document) -> bytes:
+        spec, base = doc.feed, self.config.base_url
+        head: dict[str, object] = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": spec.title,
+            "home_page_url": base + feed_page_path(spec),
+            "feed_url": base + doc.path("json"),
+            "description": spec.subtitle,
+            "authors": [{"name": AUTHOR["name"], "url": AUTHOR["uri"]}],
+            "language": LANGUAGE,
+        }
+        if self.config.hub_url:
+            head["hubs"] = [{"type": "WebSub", "url": self.config.hub_url}]
+        items = ",\n".join(self.fragment(entry, "json") for entry in doc.entries)
+        opening = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
+        return f'{opening},\n "items": [\n{items}\n ]\n}}\n'.encode()
+
+    def json_item(self, entry: Entry) -> str:
+        base = self.config.base_url
+        when = instant(entry, self.config).isoformat()
+        item = {
+            "id": entry.id,
+            "url": base + item_path(entry),
+            "title": entry.title,
+            "content_text": entry.summary or entry.title,
+            "date_published": when,
+            "date_modified": when,
+            "tags": [name for kind in Kind for name in entry.names(kind)],
+        }
+        return "  " + json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
 
     # --- RSS ---
 
