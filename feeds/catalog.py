@@ -111,6 +111,19 @@ def merge_records(
     key: str, records: list[Record], vocabulary: Mapping[Kind, Container[str]]
 ) -> Entry:
     """The most complete truth of one item's sightings."""
+    if len(records) == 1 and not records[0].tentative:  # most items: nothing to merge
+        record = records[0]
+        return Entry(
+            key=key,
+            id=id_from_key(key),
+            title=record.title,
+            date=record.date,
+            second=0,
+            content_type=record.content_type,
+            missions=sorted_names(record.missions),
+            topics=sorted_names(record.topics),
+            summary=record.summary,
+        )
     names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
     types: Counter[str] = Counter()
     for record in records:

@@ -63,7 +63,7 @@ class Writer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.fragments: dict[tuple[str, Entry], str] = {}
+        self.fragments: dict[tuple[str, str], tuple[Entry, str]] = {}
 
     def document(self, doc: Document, fmt: str) -> bytes:
         if fmt == "json":
@@ -74,18 +74,20 @@ class Writer:
         return "".join(parts).encode()
 
     def fragment(self, entry: Entry, fmt: str) -> str:
-        key = (fmt, entry)
+        # Keyed by id (its hash is cached, an entry's is not), checked by identity
+        # or equality, so a changed entry never gets an old fragment.
+        key = (fmt, entry.id)
         found = self.fragments.get(key)
-        if found is None:
+        if found is None or (found[0] is not entry and found[0] != entry):
             make = {"atom": self.atom_entry, "rss": self.rss_item, "json": self.json_item}[fmt]
-            found = self.fragments[key] = make(entry)
-        return found
+            found = self.fragments[key] = (entry, make(entry))
+        return found[1]
 
     def forget(self, entries: Iterable[Entry]) -> None:
-        """Drop the fragments of entries that are gone or changed."""
+        """Drop the fragments of entries that are gone or changed (saves memory)."""
         for entry in entries:
             for fmt in SUBSCRIPTION_FORMATS:
-                self.fragments.pop((fmt, entry), None)
+                self.fragments.pop((fmt, entry.id), None)
 
     # --- Atom ---
 
