@@ -6,6 +6,10 @@ thread debounces those notes into one rebuild. A failed rebuild is logged with i
 traceback and leaves the last good `public/` in place until the next change.
 
 Signals: SIGTERM and SIGINT stop it, SIGHUP reloads the settings.
+
+After a rebuild that changed `public/`, it notifies the WebSub hub (`hub_url`) of the
+subscription feeds written and runs the `after_publish` command, both in the
+background (`feeds.push`): neither ever delays nor fails a publish.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -30,6 +35,7 @@ from feeds.build import Builder, BuildResult, is_seed_name
 from feeds.config import Config, ConfigError
 from feeds.model import Level
 from feeds.publish import STATE_DIR, remove_temporaries
+from feeds.push import AfterPublish, HubNotifier, subscription_feeds
 
 log = logging.getLogger("feeds")
 
@@ -115,6 +121,8 @@ class Daemon:
         self.watched: tuple[int, int] | None = None
         self.watch: Any = None
         self.watch_handler: SeedEvents | None = None
+        self.hub: HubNotifier | None = None
+        self.after_publish: AfterPublish | None = None
 
     # --- called from other threads and signal handlers ---
 
@@ -182,6 +190,7 @@ class Daemon:
         self.observer = PollingObserver(timeout=0.5) if self.poll else Observer()
         self.observer.start()
         self.follow_seeds_folder(initial=True)
+        self.start_push()
         self.rebuild("start")
         if server:
             server.start()
@@ -196,6 +205,7 @@ class Daemon:
                 server.stop()
             self.observer.stop()
             self.observer.join(2)
+            self.stop_push()
             log.info("stopped")
         return 0
 
@@ -261,7 +271,14 @@ class Daemon:
             return
         if (config.host, config.port) != (self.config.host, self.config.port):
             log.warning("a new host or port takes effect at the next start")
-        self.config = config
+        old, self.config = self.config, config
+        if (old.hub_url, old.after_publish, old.public) != (
+            config.hub_url,
+            config.after_publish,
+            config.public,
+        ):
+            self.stop_push()
+            self.start_push()
         self.builder = Builder(config)
         self.watched = None
         self.follow_seeds_folder()
@@ -283,6 +300,32 @@ class Daemon:
             else:
                 log.debug("%s", issue)
         log.info("rebuilt (%s): %s", why, result.summary())
+        self.push(result)
+
+    def start_push(self) -> None:
+        if self.config.hub_url:
+            self.hub = HubNotifier(self.config.hub_url)
+        if self.config.after_publish:
+            self.after_publish = AfterPublish(self.config.after_publish, self.config.public)
+
+    def stop_push(self) -> None:
+        hub, after, self.hub, self.after_publish = self.hub, self.after_publish, None, None
+        if hub:
+            hub.stop()
+        if after:
+            after.stop()
+
+    def push(self, result: BuildResult) -> None:
+        """Tell the hub which feeds changed and run the after-publish command."""
+        written, removed = result.report.written, result.report.removed
+        if not (written or removed):
+            return
+        if self.hub:
+            feeds = subscription_feeds(written)
+            if feeds:
+                self.hub.notify(self.config.base_url + quote(path) for path in feeds)
+        if self.after_publish:
+            self.after_publish.trigger(len(written) + len(removed))
 
 
 def describe(names: set[str]) -> str:
