@@ -87,7 +87,8 @@ DAEMON = (
         "--after-publish",
         setting="after_publish",
         metavar="COMMAND",
-        help="Shell command run after each publish (e.g. to sync the public folder).",
+        help="Shell command run after each publish (e.g. to sync the public folder; "
+        "it gets OSCE_FEEDS_PUBLIC and OSCE_FEEDS_CHANGED, runs in the working directory).",
     ),
 )
 SERVER = (
@@ -157,8 +158,9 @@ def cli() -> None:
     per content type, published into the public folder.
 
     Settings: flags first, then the config file (TOML, keys as the flags without
-    dashes: seeds, public, base_url, timezone, day_time, feed_size, host, port), then
-    OSCE_FEEDS_* environment variables, then defaults.
+    dashes: seeds, public, base_url, timezone, day_time, feed_size, hub_url,
+    after_publish, host, port), then OSCE_FEEDS_* environment variables, then
+    defaults.
     """
 
 

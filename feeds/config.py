@@ -2,7 +2,8 @@
 
 A frozen `Config` holds the result. Relative paths in a config file are resolved
 against the file's folder, those from flags and the environment against the working
-directory. Nothing else reads the environment or the config file.
+directory. Nothing else reads the config file; of the environment, only the
+retry delay of `feeds.push` (for tests) is read elsewhere.
 """
 
 from __future__ import annotations
