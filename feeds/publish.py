@@ -81,8 +81,12 @@ class Publisher:
             data = files[path]
             digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             target = self.public / path
-            if not _is_current(target, data, digest, old.get(path)):
-                write_atomic(target, data)
+            try:
+                before: os.stat_result | None = target.stat()
+            except OSError:
+                before = None
+            if not _is_current(target, before, data, digest, old.get(path)):
+                write_atomic(target, data, newer_than=before.st_mtime_ns if before else None)
                 written.append(path)
                 size += len(data)
             stat = target.stat()
@@ -117,12 +121,10 @@ def read_manifest(public: Path) -> dict[str, list[object]]:
     return data if isinstance(data, dict) else {}
 
 
-def _is_current(target: Path, data: bytes, digest: str, known: list[object] | None) -> bool:
-    try:
-        stat = target.stat()
-    except OSError:
-        return False
-    if stat.st_size != len(data):
+def _is_current(
+    target: Path, stat: os.stat_result | None, data: bytes, digest: str, known: list[object] | None
+) -> bool:
+    if stat is None or stat.st_size != len(data):
         return False
     if known == [digest, stat.st_size, stat.st_mtime_ns]:
         return True
@@ -139,12 +141,19 @@ def _remove(target: Path) -> bool:
     return False
 
 
-def write_atomic(target: Path, data: bytes, *, durable: bool = False) -> None:
+def write_atomic(
+    target: Path, data: bytes, *, durable: bool = False, newer_than: int | None = None
+) -> None:
     """Write `data` to `target` so that readers never see a partial file.
 
     Only `durable` writes wait for the disk: after a crash, the next build compares
     every file with the manifest (size first) and rewrites any that came out torn,
-    which costs far less than a flush per file."""
+    which costs far less than a flush per file.
+
+    `newer_than`: the mtime (ns) of the version replaced. HTTP's Last-Modified counts
+    whole seconds, and clients (libcurl, so newsboat) drop a response whose
+    Last-Modified is not later than theirs: a file changed twice within one second
+    gets the next second as its mtime."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
     try:
@@ -153,6 +162,11 @@ def write_atomic(target: Path, data: bytes, *, durable: bool = False) -> None:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+            if newer_than is not None:
+                second = 1_000_000_000
+                if os.fstat(fd).st_mtime_ns // second <= newer_than // second:
+                    later = (newer_than // second + 1) * second
+                    os.utime(fd, ns=(later, later))
             if durable:
                 os.fsync(fd)
         finally:
