@@ -183,7 +183,7 @@ def document_files(doc: Document, writer: Writer) -> dict[str, bytes]:
     if doc.is_archive:
         return {doc.path("atom"): writer.document(doc, "atom")}
     files = {doc.path(fmt): writer.document(doc, fmt) for fmt in SUBSCRIPTION_FORMATS}
-    files[feed_page_path(doc.feed)] = feed_page(doc, SITE_TITLE)
+    files[feed_page_path(doc.feed)] = feed_page(doc, SITE_TITLE, writer.config.base_url)
     return files
 
 

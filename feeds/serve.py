@@ -32,7 +32,7 @@ MEDIA_TYPES = {
     ".rss": "application/rss+xml",
     ".opml": "text/x-opml",
     ".html": "text/html",
-    ".json": "application/json",
+    ".json": "application/feed+json",  # every .json served is a JSON Feed
 }
 for suffix, media_type in MEDIA_TYPES.items():
     mimetypes.add_type(media_type, suffix)

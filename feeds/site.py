@@ -34,14 +34,19 @@ HEADINGS = {
     Kind.MISSION: "Missions and offices (Where we are)",
     Kind.TYPE: "Content types",
 }
+ANCHORS = {None: "everything", Kind.TOPIC: "topics", Kind.MISSION: "missions", Kind.TYPE: "types"}
 STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
 h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:2rem}
-ul{list-style:none;padding:0}
+ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #eee}
 article{border-bottom:1px solid #eee}:target{background:#fff8dc}
-li{padding:.4rem 0;border-bottom:1px solid #eee}
-.meta{color:#666;font-size:.9rem}a{color:#0b5394}.sub a{margin-right:.6rem}
+a{color:#0b5394}.meta{color:#666;font-size:.9rem}.nowrap{white-space:nowrap}
+.sub a{display:inline-block;padding:.15rem .55rem;margin:.3rem .3rem 0 0;font-size:.9rem;
+border:1px solid #c8d6e5;border-radius:4px;text-decoration:none}
+nav a{margin-right:1rem}code{word-break:break-all;background:#f4f6f8;padding:.1rem .3rem}
 dt{font-weight:600;margin-top:.6rem}dd{margin:0}
+@media (min-width:64rem){body{max-width:66rem}
+ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 """.strip()
 
 
@@ -71,6 +76,7 @@ def display_date(day: dt.date) -> str:
 
 def page(path: str, title: str, body: str, head: str = "") -> bytes:
     root = relative_root(path)
+    home = "" if path == INDEX else f'<p class="meta"><a href="{root}{INDEX}">All feeds</a></p>\n'
     html = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -78,8 +84,7 @@ def page(path: str, title: str, body: str, head: str = "") -> bytes:
         f"<title>{escape(title)}</title>\n"
         f"<style>{STYLE}</style>\n{head}"
         "</head>\n<body>\n"
-        f"{body}"
-        f'<p class="meta"><a href="{root}{INDEX}">All feeds</a></p>\n'
+        f"{body}{home}"
         "</body>\n</html>\n"
     )
     return html.encode()
@@ -117,21 +122,33 @@ def by_kind(specs: list[FeedSpec]) -> Iterator[tuple[Kind | None, list[FeedSpec]
 
 def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
     head = autodiscovery(specs[0], "")
+    groups = list(by_kind(specs))
+    nav = " ".join(
+        f'<a href="#{ANCHORS[kind]}">{HEADINGS[kind].split(" (")[0]}</a>' for kind, _ in groups[1:]
+    )
     sections = [
         f"<h1>{escape(site_title)}</h1>\n"
         "<p>Feeds of the OSCE's news and press releases: everything, or one topic, "
-        "mission or office, or content type. To subscribe, copy an Atom or RSS link into "
-        'your feed reader, or import <a href="feeds.opml">all feeds as OPML</a>.</p>\n'
+        "mission or office, or content type. Open one to see its latest items, or copy "
+        "its Atom, RSS or JSON Feed link into your feed reader; or import "
+        '<a href="feeds.opml">every feed as OPML</a>.</p>\n'
+        f"<nav>{nav}</nav>\n"
     ]
-    for kind, chosen in by_kind(specs):
+    for kind, chosen in groups:
         rows = "".join(index_row(spec) for spec in chosen)
-        sections.append(f"<h2>{HEADINGS[kind]}</h2>\n<ul>\n{rows}</ul>\n")
+        sections.append(
+            f'<h2 id="{ANCHORS[kind]}">{HEADINGS[kind]}</h2>\n<ul class="feeds">\n{rows}</ul>\n'
+        )
     return page(INDEX, site_title, "".join(sections), head)
 
 
 def index_row(spec: FeedSpec) -> str:
     count = len(spec.entries)
-    latest = f", latest {display_date(spec.entries[0].date)}" if spec.entries else ""
+    latest = (
+        f', latest <span class="nowrap">{display_date(spec.entries[0].date)}</span>'
+        if spec.entries
+        else ""
+    )
     items = "1 item" if count == 1 else f"{count} items"
     return (
         f'<li><a href="{feed_page_path(spec)}">{escape(spec.name)}</a> '
@@ -140,14 +157,14 @@ def index_row(spec: FeedSpec) -> str:
     )
 
 
-def feed_page(doc: Document, site_title: str) -> bytes:
+def feed_page(doc: Document, site_title: str, base_url: str) -> bytes:
     """The items of a feed's subscription document, with its subscribe links."""
     spec = doc.feed
     path = feed_page_path(spec)
     root = relative_root(path)
     rows = "".join(
         f'<li><a href="{root}{item_path(entry)}">{escape(entry.title)}</a><br>'
-        f'<span class="meta"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
+        f'<span class="meta nowrap"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
         "</span></li>\n"
         for entry in doc.entries
     )
@@ -158,9 +175,11 @@ def feed_page(doc: Document, site_title: str) -> bytes:
         else ""
     )
     body = (
-        f"<h1>{escape(spec.name)}</h1>\n<p>{escape(spec.subtitle)} Subscribe: "
-        f'<span class="sub">{feed_links(spec, root)}</span></p>\n'
-        f"<ul>\n{rows}</ul>\n{older}"
+        f"<h1>{escape(spec.name)}</h1>\n<p>{escape(spec.subtitle)}</p>\n"
+        f'<p class="sub">Subscribe: {feed_links(spec, root)}</p>\n'
+        f'<p class="meta">Feed address for your reader: <code>{escape(base_url + spec.path)}.atom'
+        "</code></p>\n"
+        f"<h2>Latest items</h2>\n<ul>\n{rows}</ul>\n{older}"
     )
     return page(path, spec.title, body, autodiscovery(spec, root))
 

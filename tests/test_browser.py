@@ -196,7 +196,7 @@ class PageParser(HTMLParser):
         self.reading = ""  # which: title, h1, h2, a
         self.section = ""
         self.row: Row | None = None
-        self.sub_depth = 0  # <span>s open since a class="sub" one, which counts as 1
+        self.sub_depth = 0  # <span>/<p>s open since a class="sub" one, which counts as 1
         self.anchor: dict[str, str] = {}
 
     def link(self, attrs: dict[str, str], text: str = "") -> Link:
@@ -216,11 +216,11 @@ class PageParser(HTMLParser):
         elif tag == "li":
             self.row = Row(self.section)
             self.page.rows.append(self.row)
-        elif tag == "span" and (self.sub_depth or "sub" in attrs.get("class", "").split()):
+        elif tag in ("span", "p") and (self.sub_depth or "sub" in attrs.get("class", "").split()):
             self.sub_depth += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self.sub_depth:
+        if tag in ("span", "p") and self.sub_depth:
             self.sub_depth -= 1
         elif tag == "li":
             self.row = None
