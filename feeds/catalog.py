@@ -74,7 +74,13 @@ def identity_key(record: Record) -> str:
 
 
 def id_from_key(key: str) -> str:
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, key)}"
+    """`urn:uuid:` and the name-based (v5) UUID of the key; what `uuid.uuid5` gives,
+    without building UUID objects (a cold build makes tens of thousands)."""
+    raw = bytearray(hashlib.sha1(NAMESPACE.bytes + key.encode()).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def feed_id(kind: Kind | None, name: str = "") -> str:
@@ -108,7 +114,7 @@ def complete_names(records: Iterable[Record]) -> dict[Kind, frozenset[str]]:
 
 
 def merge_records(
-    key: str, records: list[Record], vocabulary: Mapping[Kind, Container[str]]
+    key: str, records: list[Record], vocabulary: Mapping[Kind, Container[str]], second: int = 0
 ) -> Entry:
     """The most complete truth of one item's sightings."""
     if len(records) == 1 and not records[0].tentative:  # most items: nothing to merge
@@ -118,7 +124,7 @@ def merge_records(
             id=id_from_key(key),
             title=record.title,
             date=record.date,
-            second=0,
+            second=second,
             content_type=record.content_type,
             missions=sorted_names(record.missions),
             topics=sorted_names(record.topics),
@@ -144,7 +150,7 @@ def merge_records(
         id=id_from_key(key),
         title=_most_common(titles),
         date=first.date,
-        second=0,
+        second=second,
         content_type=_most_common(types) if types else None,
         missions=sorted_names(names[Kind.MISSION]),
         topics=sorted_names(names[Kind.TOPIC]),
@@ -182,20 +188,27 @@ def key_digest(key: str) -> int:
 
 
 def assign_day(entries: Iterable[Entry]) -> list[Entry]:
-    """Seconds for the entries of one date: each from a hash of its key, so that it
-    does not move when other items arrive; a collision probes to the next free one.
-    An entry that keeps its second is returned as the same object."""
-    day = sorted(((key_digest(e.key), e) for e in entries), key=lambda p: (p[0], p[1].key))
+    """The entries of one date with their seconds (`day_seconds`); an entry that
+    keeps its second is returned as the same object."""
+    day = list(entries)
+    seconds = day_seconds(e.key for e in day)
+    return [e if e.second == seconds[e.key] else replace(e, second=seconds[e.key]) for e in day]
+
+
+def day_seconds(keys: Iterable[str]) -> dict[str, int]:
+    """Seconds for the items of one date: each from a hash of its key, so that it does
+    not move when other items arrive; a collision probes to the next free one."""
+    day = sorted((key_digest(key), key) for key in keys)
     window = max(SECONDS_PER_DAY_WINDOW, len(day))
     taken: set[int] = set()
-    placed = []
-    for digest, entry in day:
+    seconds = {}
+    for digest, key in day:
         second = digest % window
         while second in taken:
             second = (second + 1) % window
         taken.add(second)
-        placed.append(entry if entry.second == second else replace(entry, second=second))
-    return placed
+        seconds[key] = second
+    return seconds
 
 
 def order_key(entry: Entry) -> int:
@@ -339,28 +352,29 @@ class Index:
         return self._remerge(touched)
 
     def _remerge(self, keys: set[str]) -> Change:
-        merged: dict[str, Entry | None] = {}
         dates: set[dt.date] = set()
+        changes: list[tuple[Entry | None, Entry | None]] = []
         for key in keys:  # the date is part of the key: an entry never changes date
             records = self.sightings.get(key)
-            merged[key] = merge_records(key, records, self.vocabulary) if records else None
             if records:
                 dates.add(records[0].date)
                 self.by_date[records[0].date].add(key)
             elif key in self.entries:
-                dates.add(self.entries[key].date)
-                self.by_date[self.entries[key].date].discard(key)
-        changes: list[tuple[Entry | None, Entry | None]] = [
-            (self.entries[key], None)
-            for key, found in merged.items()
-            if found is None and key in self.entries
-        ]
+                gone = self.entries[key]
+                dates.add(gone.date)
+                self.by_date[gone.date].discard(key)
+                changes.append((gone, None))
         for day in dates:
-            current = [merged.get(key) or self.entries[key] for key in self.by_date[day]]
-            for placed in assign_day(current):
-                before = self.entries.get(placed.key)
-                if before != placed:
-                    changes.append((before, placed))
+            for key, second in day_seconds(self.by_date[day]).items():
+                before = self.entries.get(key)
+                if key in keys:
+                    after = merge_records(key, self.sightings[key], self.vocabulary, second)
+                elif before is not None and before.second != second:
+                    after = replace(before, second=second)
+                else:
+                    continue
+                if before != after:
+                    changes.append((before, after))
             if not self.by_date[day]:
                 del self.by_date[day]
         return self._apply(changes)

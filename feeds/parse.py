@@ -65,8 +65,6 @@ MONTHS = {
         start=1,
     )
 }
-# Every kind of Unicode space (NBSP, thin space, ...) but the line breaks.
-SPACES = re.compile(r"[^\S\n]+")
 # Characters XML 1.0 cannot carry (C0 controls, lone surrogates, non-characters):
 # they cannot be published, so they are dropped on reading.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -153,8 +151,9 @@ def lines_from_text(text: str) -> tuple[list[str], bool]:
     # Whole-text passes (in C) rather than per line: the same result, much faster.
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = SPACES.sub(" ", NOT_XML.sub("", text))
-    lines = [line.strip() for line in text.split("\n")]
+    # str.split() splits on every Unicode space (NBSP, thin space, tab...): joined
+    # back with single spaces, each line comes out collapsed and stripped.
+    lines = [" ".join(line.split()) for line in NOT_XML.sub("", text).split("\n")]
     if terminated:
         lines.pop()
     return lines, terminated
