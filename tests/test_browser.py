@@ -35,7 +35,7 @@ import feedparser
 import pytest
 
 from .conftest import SAMPLE_SEEDS
-from .test_daemon import Daemon, free_port, request
+from .test_daemon import Daemon, request, sample_daemon
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_TIMEOUT = 30.0
@@ -324,14 +324,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Browser:
 @pytest.fixture(scope="module")
 def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     """The real daemon on a copy of the sample seeds, as after `make run`."""
-    base = tmp_path_factory.mktemp("browser")
-    shutil.copytree(SAMPLE_SEEDS, base / "seeds")
-    daemon = Daemon(base / "seeds", base / "public", free_port(), base / "daemon.log")
-    try:
-        daemon.wait_ready()
+    with sample_daemon(tmp_path_factory.mktemp("browser")) as daemon:
         yield daemon
-    finally:
-        daemon.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ what a user would notice, with a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import http.client
@@ -333,10 +334,9 @@ def daemon(start: Callable[..., Daemon]) -> Daemon:
     return running
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
-    """One daemon on the sample seeds for the tests that only read over HTTP."""
-    base = tmp_path_factory.mktemp("served")
+@contextlib.contextmanager
+def sample_daemon(base: Path) -> Iterator[Daemon]:
+    """The real daemon on a copy of the sample seeds in `base`, as after `make run`."""
     shutil.copytree(SAMPLE_SEEDS, base / "seeds")
     running = Daemon(base / "seeds", base / "public", free_port(), base / "daemon.log")
     try:
@@ -344,6 +344,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """One daemon on the sample seeds for the tests that only read over HTTP."""
+    with sample_daemon(tmp_path_factory.mktemp("served")) as running:
+        yield running
 
 
 # --- 1. changes to seeds/ reach the feeds ------------------------------------------
