@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,9 +246,12 @@ class Builder:
         self.publisher = Publisher(config.public)
         self.index: Index | None = None
         self.seeds: dict[str, tuple[Stamp, Seed]] = {}
-        # feed path -> {document name: (what it is made of, its files)}
-        self.feeds: dict[str, dict[str, tuple[object, dict[str, bytes]]]] = {}
-        self.pages: dict[str, bytes] = {}  # site pages and state files, by path
+        self.last_good: dict[str, bytes] = {}
+        self.good_changed: set[str] = set()  # seeds whose last good version changed
+        # What is published, without the bytes (memory grows with the archive):
+        # feed path -> {document name: (what it is made of, its files' paths)}
+        self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
+        self.pages: set[str] = set()  # index, OPML and month pages
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         started = time.perf_counter()
@@ -266,11 +269,12 @@ class Builder:
         change = self._merge([m for m in moved if m is not None])
         catalog = self.index.catalog()
         if first:
-            files = self._render_everything(catalog)
-            report = self.publisher.sync(files)
+            paths, files = self._render_everything(catalog)
+            report = self.publisher.sync(files, paths)
         else:
             written, removed = self._render_change(catalog, change)
             report = self.publisher.apply(written, removed)
+        self.good_changed.clear()
         issues = sorted(
             (i for _, seed in self.seeds.values() for i in seed.issues),
             key=lambda i: (i.source, i.line),
@@ -299,14 +303,16 @@ class Builder:
         old = before[1].records if before else ()
         if data is None:
             self.seeds.pop(name, None)
-            self.last_good.pop(name, None)
+            if self.last_good.pop(name, None) is not None:
+                self.good_changed.add(name)
             return (old, ())
         if before is not None and before[1].data == data:
             self.seeds[name] = (stamp or before[0], before[1])
             return None
         seed = read_page(data, display_name(self.config, name), self.last_good.get(name))
-        if seed.good is not None:
+        if seed.good is not None and self.last_good.get(name) != seed.good:
             self.last_good[name] = seed.good
+            self.good_changed.add(name)
         self.seeds[name] = (stamp or (0, 0, 0), seed)
         return (old, seed.records)
 
@@ -316,32 +322,50 @@ class Builder:
         new = [r for _, after in moved for r in after]
         return self.index.replace(old, new)
 
-    def _state_files(self) -> dict[str, bytes]:
+    def _state_files(self, names: Iterable[str]) -> dict[str, bytes]:
+        """The registry, and the last good copies of the seeds `names` that have one."""
         assert self.index is not None
-        files = {f"{LAST_GOOD}/{name}": data for name, data in self.last_good.items()}
+        files = {
+            f"{LAST_GOOD}/{name}": self.last_good[name] for name in names if name in self.last_good
+        }
         files[REGISTRY] = registry_bytes(self.index.slugs)
         return files
 
-    def _render_everything(self, catalog: Catalog) -> dict[str, bytes]:
-        files: dict[str, bytes] = {}
-        for spec in feed_specs(catalog, SITE_TITLE):
-            files.update(self._render_feed(spec))
-        self.pages = {**render_site(catalog, self.config, SITE_TITLE), **self._state_files()}
-        files.update(self.pages)
-        return files
+    def _render_everything(self, catalog: Catalog) -> tuple[list[str], Iterator[tuple[str, bytes]]]:
+        """Every path of `public/`, and a stream of every file: feeds are rendered as
+        they are published, so their bytes are never all in memory at once."""
+        docs = [
+            doc
+            for spec in feed_specs(catalog, SITE_TITLE)
+            for doc in documents(spec, self.config.feed_size)
+        ]
+        site = render_site(catalog, self.config, SITE_TITLE)
+        state = self._state_files(self.last_good)
+        self.pages = set(site)
+        paths = [path for doc in docs for path in document_paths(doc)] + [*site, *state]
 
-    def _render_feed(self, spec: FeedSpec) -> dict[str, bytes]:
-        """The files of one feed, re-rendering only documents whose content changed."""
-        before = self.feeds.get(spec.path, {})
-        now: dict[str, tuple[object, dict[str, bytes]]] = {}
-        for doc in documents(spec, self.config.feed_size):
-            key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-            old = before.get(doc.name)
-            now[doc.name] = (
-                old if old and old[0] == key else (key, document_files(doc, self.writer))
-            )
-        self.feeds[spec.path] = now
-        return {path: data for _, files in now.values() for path, data in files.items()}
+        def files() -> Iterator[tuple[str, bytes]]:
+            for doc in docs:
+                yield from self._render_document(doc, {}).items()
+            yield from site.items()
+            yield from state.items()
+
+        return paths, files()
+
+    def _render_document(
+        self, doc: Document, before: Mapping[str, tuple[object, tuple[str, ...]]]
+    ) -> dict[str, bytes]:
+        """The files of one document, unless what it is made of did not change."""
+        spec = doc.feed
+        key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
+        known = self.feeds.setdefault(spec.path, {})
+        old = before.get(doc.name)
+        if old and old[0] == key:
+            known[doc.name] = old
+            return {}
+        files = document_files(doc, self.writer)
+        known[doc.name] = (key, tuple(files))
+        return files
 
     def _render_change(
         self, catalog: Catalog, change: Change
@@ -356,31 +380,35 @@ class Builder:
             group = None if spec.kind is None else (spec.kind, spec.name)
             if group not in change.groups and (group is not None or not change.entries):
                 continue
-            old = {
-                p: d
-                for _, files in self.feeds.get(spec.path, {}).values()
-                for p, d in files.items()
-            }
-            documents_now = self._render_feed(spec)
-            written.update({p: d for p, d in documents_now.items() if old.get(p) is not d})
-            removed.extend(p for p in old if p not in documents_now)
+            before = self.feeds.pop(spec.path, {})
+            for doc in documents(spec, self.config.feed_size):
+                written.update(self._render_document(doc, before))
+            now = {p for _, paths in self.feeds[spec.path].values() for p in paths}
+            removed.extend(p for _, paths in before.values() for p in paths if p not in now)
 
         pages = {
             INDEX: index_page(specs, SITE_TITLE),
             OPML: opml_document(specs, self.config, SITE_TITLE),
-            **self._state_files(),
         }
         months = {month_path(e) for pair in change.entries for e in pair if e is not None}
         for month in months:
             items = self.index.month(month)
             if items:
                 pages[month] = month_page(month, items, self.index.slugs)
-        for path in [p for p in self.pages if p not in pages]:
-            if path in months or path.startswith(LAST_GOOD):
-                removed.append(path)
-                del self.pages[path]
-        for path, data in pages.items():
-            if self.pages.get(path) != data:
-                written[path] = data
-                self.pages[path] = data
+            elif month in self.pages:
+                removed.append(month)
+                self.pages.discard(month)
+        self.pages.update(pages)
+        written.update(pages)
+        written.update(self._state_files(self.good_changed))
+        removed.extend(
+            f"{LAST_GOOD}/{name}" for name in self.good_changed if name not in self.last_good
+        )
         return written, removed
+
+
+def document_paths(doc: Document) -> list[str]:
+    """The paths of `document_files(doc)`, without rendering it."""
+    if doc.is_archive:
+        return [doc.path("atom")]
+    return [*(doc.path(fmt) for fmt in SUBSCRIPTION_FORMATS), feed_page_path(doc.feed)]

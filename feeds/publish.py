@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -45,40 +45,53 @@ class Publisher:
         self.public = public
         self.manifest: dict[str, list[object]] | None = None
 
-    def sync(self, files: Mapping[str, bytes]) -> PublishReport:
+    def sync(
+        self,
+        files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
+        paths: Collection[str] | None = None,
+    ) -> PublishReport:
         """Make the published files exactly `files`: write what differs, remove what
-        was published before and is not in `files`."""
+        was published before and is not in `files`. `files` may be a stream of
+        (path, bytes) when `paths` lists every path it will give, in advance."""
+        if isinstance(files, Mapping):
+            paths, files = list(files), list(files.items())
+        assert paths is not None
         old = self.manifest if self.manifest is not None else read_manifest(self.public)
-        stale = [path for path in old if path not in files]
-        return self._publish(files, stale, old, {})
+        keep = set(paths)
+        stale = [path for path in old if path not in keep]
+        return self._publish(files, keep, stale, old, {})
 
     def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> PublishReport:
         """Write `written` (where it differs) and remove `removed`; leave the rest."""
         if self.manifest is None:
             self.manifest = read_manifest(self.public)
-        return self._publish(written, removed, self.manifest, self.manifest)
+        items = sorted(written.items())
+        return self._publish(items, set(written), removed, self.manifest, self.manifest)
 
     def _publish(
         self,
-        files: Mapping[str, bytes],
+        files: Iterable[tuple[str, bytes]],
+        paths: set[str],
         removals: Iterable[str],
         old: Mapping[str, list[object]],
         new: dict[str, list[object]],
     ) -> PublishReport:
-        for path in files:
+        for path in paths:
             check_path(path)
         self.public.mkdir(parents=True, exist_ok=True)
         new = dict(new)
         # Write-ahead: a path is in the manifest before its file exists, so that a run
         # killed midway leaves no file the next run does not know to remove.
-        arriving = [path for path in files if path not in old]
+        arriving = [path for path in paths if path not in old]
         if arriving:
             intent = {**old, **{path: ["", 0, 0] for path in arriving}}
             write_atomic(self.public / MANIFEST, _manifest_bytes(intent), durable=True)
         written: list[str] = []
-        size = 0
-        for path in sorted(files):
-            data = files[path]
+        size = count = 0
+        for path, data in files:
+            if path not in paths:
+                raise ValueError(f"{path} was not announced")
+            count += 1
             digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             target = self.public / path
             try:
@@ -94,12 +107,12 @@ class Publisher:
         removed = []
         for path in sorted(removals):
             new.pop(path, None)
-            if path not in files and _remove(self.public / path):
+            if path not in paths and _remove(self.public / path):
                 removed.append(path)
         self.manifest = new
         if written or removed or arriving or not (self.public / MANIFEST).is_file():
             write_atomic(self.public / MANIFEST, _manifest_bytes(new), durable=True)
-        return PublishReport(tuple(written), tuple(removed), len(files) - len(written), size)
+        return PublishReport(tuple(written), tuple(removed), count - len(written), size)
 
 
 def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
