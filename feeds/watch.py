@@ -179,7 +179,13 @@ class Daemon:
             from feeds.serve import Server
 
             try:
-                server = Server(self.config.public, self.config.host, self.config.port, self.status)
+                server = Server(
+                    self.config.public,
+                    self.config.host,
+                    self.config.port,
+                    self.status,
+                    access_log=log.isEnabledFor(logging.DEBUG),
+                )
             except OSError as error:
                 log.error(
                     "cannot serve on %s:%s: %s", self.config.host, self.config.port, error.strerror

@@ -157,7 +157,14 @@ class Daemon:
     """`python -m feeds serve` in a subprocess; its stdout and stderr go to a log file."""
 
     def __init__(
-        self, seeds: Path, public: Path, port: int, log_path: Path, *, poll: bool = False
+        self,
+        seeds: Path,
+        public: Path,
+        port: int,
+        log_path: Path,
+        *,
+        poll: bool = False,
+        flags: tuple[str, ...] = (),
     ) -> None:
         self.seeds = seeds
         self.public = public
@@ -180,6 +187,7 @@ class Daemon:
         ]
         if poll:
             argv.append("--poll")
+        argv.extend(flags)
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, cwd=log_path.parent, env=daemon_env()
@@ -315,9 +323,13 @@ def start(tmp_path: Path, seeds: Path) -> Iterator[Callable[..., Daemon]]:
     one is stopped at the end (SIGTERM, then SIGKILL)."""
     started: list[Daemon] = []
 
-    def start_daemon(*, port: int | None = None, poll: bool = False) -> Daemon:
+    def start_daemon(
+        *, port: int | None = None, poll: bool = False, flags: tuple[str, ...] = ()
+    ) -> Daemon:
         log_path = tmp_path / f"daemon-{len(started)}.log"
-        daemon = Daemon(seeds, tmp_path / "public", port or free_port(), log_path, poll=poll)
+        daemon = Daemon(
+            seeds, tmp_path / "public", port or free_port(), log_path, poll=poll, flags=flags
+        )
         started.append(daemon)
         daemon.wait_ready()
         return daemon
@@ -842,3 +854,12 @@ def test_a_burst_of_new_pages_costs_a_few_rebuilds(daemon: Daemon) -> None:
     rebuilds = after - before
     assert 1 <= rebuilds < 8, f"{rebuilds} rebuilds for one burst of 100 pages"
     assert daemon.health()["seed_files"] == 102
+
+
+def test_verbose_daemon_logs_each_request(start: Callable[..., Daemon]) -> None:
+    daemon = start(flags=("-v",))
+    daemon.get("/all.atom")
+    wait_for(
+        lambda: '"GET /all.atom HTTP/1.1" 200' in daemon.log_path.read_text(),
+        "an access log line",
+    )
