@@ -191,26 +191,28 @@ class Daemon:
                     "cannot serve on %s:%s: %s", self.config.host, self.config.port, error.strerror
                 )
                 return 1
-        # Watch first, then build: a change made during the first build is noted and
-        # built right after it, not lost.
-        self.observer = PollingObserver(timeout=0.5) if self.poll else Observer()
-        self.observer.start()
-        self.follow_seeds_folder(initial=True)
-        self.start_push()
-        self.rebuild("start")
-        if server:
-            server.start()
-            log.info(
-                "serving %s at http://%s:%s/", self.config.public, self.config.host, server.port
-            )
-        log.info("watching %s%s", self.config.seeds, " (polling)" if self.poll else "")
+        # Serve what was published before at once (/healthz says 503 until the first
+        # build is done); watch, then build: a change made during the first build is
+        # noted and built right after it, not lost.
         try:
+            if server:
+                server.start()
+                log.info(
+                    "serving %s at http://%s:%s/", self.config.public, self.config.host, server.port
+                )
+            self.observer = PollingObserver(timeout=0.5) if self.poll else Observer()
+            self.observer.start()
+            self.follow_seeds_folder(initial=True)
+            self.start_push()
+            self.rebuild("start")
+            log.info("watching %s%s", self.config.seeds, " (polling)" if self.poll else "")
             self.loop()
         finally:
             if server:
                 server.stop()
-            self.observer.stop()
-            self.observer.join(2)
+            if self.observer is not None:
+                self.observer.stop()
+                self.observer.join(2)
             self.stop_push()
             log.info("stopped")
         return 0

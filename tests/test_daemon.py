@@ -209,10 +209,9 @@ class Daemon:
             if not self.alive():
                 pytest.fail(f"daemon exited with {self.proc.returncode}:\n{self.log()}")
             try:
-                request(self.port, "/healthz")
+                return request(self.port, "/healthz").status == 200  # first build done
             except OSError:
                 return False
-            return True
 
         wait_for(answers, "/healthz to answer", self)
 
