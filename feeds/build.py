@@ -11,12 +11,16 @@ Tests hold `Builder` to `build_files` after any sequence of changes.
 State kept in `public/.osce-feeds/` (published like any other file, never served):
 - `groups.json`: the slug of every group ever published, so feed URLs never move and
   a group whose last item was withdrawn keeps an (empty) feed;
-- `last-good/NAME`: the last version of each seed file that yielded items, so that a
-  file turned into an error page or a truncated copy keeps its items published.
+- `last-good/XX.json`: the last version of each seed file that yielded items, so that
+  a file turned into an error page or a truncated copy keeps its items published;
+  in 256 shards by a hash of the file name (thousands of seeds would otherwise be
+  thousands of files to write, and a change rewrites one shard).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import time
@@ -130,10 +134,42 @@ def read_state(public: Path) -> State:
     last_good: dict[str, bytes] = {}
     good_dir = public / LAST_GOOD
     if good_dir.is_dir():
-        for path in good_dir.iterdir():
-            if is_seed_name(path.name):
-                last_good[path.name] = path.read_bytes()
+        for path in good_dir.glob("*.json"):
+            last_good.update(good_from_shard(path.read_bytes()))
     return State(known, last_good)
+
+
+def shard_path(name: str) -> str:
+    """The last-good shard that holds a seed's last good version."""
+    return f"{LAST_GOOD}/{hashlib.blake2b(name.encode(), digest_size=1).hexdigest()}.json"
+
+
+def shard_bytes(good: Mapping[str, bytes]) -> bytes:
+    rows = {name: base64.b64encode(data).decode() for name, data in sorted(good.items())}
+    return json.dumps(rows, indent=0).encode()
+
+
+def good_from_shard(data: bytes) -> dict[str, bytes]:
+    try:
+        rows = json.loads(data)
+        return {
+            name: base64.b64decode(text)
+            for name, text in rows.items()
+            if is_seed_name(name) and isinstance(text, str)
+        }
+    except (ValueError, AttributeError):
+        return {}  # a damaged shard: its seeds lose their fallback, nothing else
+
+
+def shards(good: Mapping[str, bytes], names: Iterable[str] | None = None) -> dict[str, bytes]:
+    """The shard files holding `names` (default: all), from every last good version."""
+    wanted = {shard_path(name) for name in (good if names is None else names)}
+    grouped: dict[str, dict[str, bytes]] = {path: {} for path in wanted}
+    for name, data in good.items():
+        path = shard_path(name)
+        if path in grouped:
+            grouped[path][name] = data
+    return {path: shard_bytes(rows) for path, rows in grouped.items() if rows}
 
 
 def display_name(config: Config, name: str) -> str:
@@ -204,12 +240,14 @@ def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Out
     files: dict[str, bytes] = {}
     records: list[Record] = []
     issues: list[Issue] = []
+    good: dict[str, bytes] = {}
     for name, data in seeds.items():
         seed = read_page(data, display_name(config, name), state.last_good.get(name))
         records.extend(seed.records)
         issues.extend(seed.issues)
         if seed.good is not None:
-            files[f"{LAST_GOOD}/{name}"] = seed.good
+            good[name] = seed.good
+    files.update(shards(good))
     catalog = merge_items(records, state.known)
     writer = Writer(config)
     for spec in feed_specs(catalog, SITE_TITLE):
@@ -322,12 +360,10 @@ class Builder:
         new = [r for _, after in moved for r in after]
         return self.index.replace(old, new)
 
-    def _state_files(self, names: Iterable[str]) -> dict[str, bytes]:
-        """The registry, and the last good copies of the seeds `names` that have one."""
+    def _state_files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
+        """The registry, and the last-good shards of the seeds `names` (default: all)."""
         assert self.index is not None
-        files = {
-            f"{LAST_GOOD}/{name}": self.last_good[name] for name in names if name in self.last_good
-        }
+        files = shards(self.last_good, names)
         files[REGISTRY] = registry_bytes(self.index.slugs)
         return files
 
@@ -340,7 +376,7 @@ class Builder:
             for doc in documents(spec, self.config.feed_size)
         ]
         site = render_site(catalog, self.config, SITE_TITLE)
-        state = self._state_files(self.last_good)
+        state = self._state_files()
         self.pages = set(site)
         paths = [path for doc in docs for path in document_paths(doc)] + [*site, *state]
 
@@ -400,10 +436,9 @@ class Builder:
                 self.pages.discard(month)
         self.pages.update(pages)
         written.update(pages)
-        written.update(self._state_files(self.good_changed))
-        removed.extend(
-            f"{LAST_GOOD}/{name}" for name in self.good_changed if name not in self.last_good
-        )
+        state = self._state_files(self.good_changed)
+        written.update(state)
+        removed.extend({shard_path(name) for name in self.good_changed} - state.keys())
         return written, removed
 
 

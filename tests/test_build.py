@@ -247,10 +247,10 @@ def test_any_text_in_a_listing_renders_to_valid_xml(values: list[str], title: st
 def test_seed_deleted_while_no_daemon_ran_loses_its_last_good_copy(config: Config) -> None:
     build(config)
     name = "000_2ff1a2d5822c8077.txt"
-    assert (config.public / ".osce-feeds/last-good" / name).is_file()
+    assert name in read_state(config.public).last_good
     (config.seeds / name).unlink()
     build(config)
-    assert not (config.public / ".osce-feeds/last-good" / name).exists()
+    assert name not in read_state(config.public).last_good
     # Back as an error page, it has no items to fall back on.
     (config.seeds / name).write_text("502 Bad Gateway")
     build(config)

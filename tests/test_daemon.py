@@ -648,7 +648,7 @@ def test_media_types(served: Daemon, path: str, media_type: str) -> None:
         "/.osce-feeds/manifest.json",
         "/.osce-feeds/groups.json",
         "/.osce-feeds/lock",
-        f"/.osce-feeds/last-good/{SAMPLE_A}",
+        "/.osce-feeds/last-good/00.json",
         "/%2eosce-feeds/manifest.json",
         "/items/../.osce-feeds/manifest.json",
         f"/../seeds/{SAMPLE_A}",
