@@ -10,14 +10,17 @@
     archive/FEED/ID.atom                RFC 5005 archive pages of a feed
     items/YYYY/MM.html#item-ID          the items of one month, one anchor each
 
-Full history (RFC 5005): a feed's entries, oldest first, are cut into archive pages
-after every "boundary" entry, one whose id hashes to 0 modulo `page_size`: pages of
-`page_size` entries on average, whose limits depend on the entries themselves, not
-on their positions. Adding or withdrawing an item, however old, changes its own page
-(and, if the item is a boundary, its neighbours' links), never the pages beyond. A
-page is named after its newest entry. The subscription feed holds the newest
-entries: at least `page_size`, and the rest of the page they start in. Archives
-start when they make two pages, so that each archive page links to another.
+Full history (RFC 5005): a feed's entries are cut into pages at "boundary" entries,
+whose id hashes to 0 modulo `page_size` (fine) or modulo four times that (coarse, a
+subset): limits that depend on the entries themselves, not on their positions, so
+adding or withdrawing an item, however old, changes its own page (and, if it is a
+boundary, its neighbour's link), never the pages beyond. The subscription feed holds
+the newest entries, at least `page_size`, up to a fine limit; below it, fine pages
+until the first coarse limit, then coarse pages (fewer files for settled history).
+A page is named after its newest entry and links to the next older page; the oldest
+links to the next newer. A coarse page is finished as soon as it is cut: its bytes
+never change unless an item inside it is added or withdrawn. Archives start when
+they make two pages, so that each archive page links to another.
 
 Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 """
@@ -117,13 +120,20 @@ def is_boundary(entry: Entry, page_size: int) -> bool:
     return entry.number % page_size == 0
 
 
+COARSE_FACTOR = 4
+
+
 def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     """The subscription document, then archive pages from the newest to the oldest."""
     entries = spec.entries
     # Page limits, as indexes into `entries` (newest first): a page starts at a boundary.
-    starts = [i for i, entry in enumerate(entries) if entry.number % page_size == 0]
-    # The subscription feed holds at least `page_size` entries and ends at a page limit.
-    starts = [i for i in starts if i >= page_size]
+    # The subscription feed holds at least `page_size` entries and ends at a limit.
+    fine = [i for i, e in enumerate(entries) if e.number % page_size == 0 and i >= page_size]
+    # Older history, from the first coarse limit on, goes in pages of a few times the
+    # size: fewer files for the same entries. Coarse limits are fine limits too.
+    coarse = page_size * COARSE_FACTOR
+    settled = next((i for i in fine if entries[i].number % coarse == 0), len(entries))
+    starts = [i for i in fine if i < settled or entries[i].number % coarse == 0]
     if len(starts) < 2:
         return [Document(spec, "", entries, "", "")]
     names = [entries[i].id[9:17] for i in starts]
@@ -131,7 +141,10 @@ def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     docs = [Document(spec, "", entries[: starts[0]], names[0], "")]
     for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
         older = names[n + 1] if n + 1 < len(names) else ""
-        newer = names[n - 1] if n else ""
+        # Only the oldest page links forward (every archive page must link to another):
+        # a forward link elsewhere would change a finished page whenever newer pages
+        # are cut differently.
+        newer = names[n - 1] if not older else ""
         docs.append(Document(spec, names[n], entries[start:end], older, newer))
     return docs
 

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from feeds.catalog import merge_items
 from feeds.config import Config
-from feeds.layout import FEED_FORMATS, Document, documents, feed_specs, is_boundary
+from feeds.layout import (
+    COARSE_FACTOR,
+    FEED_FORMATS,
+    Document,
+    documents,
+    feed_specs,
+    is_boundary,
+)
 from feeds.model import Catalog, Record
 from feeds.parse import parse_seed
 from feeds.render import render_document
@@ -104,3 +111,22 @@ def test_an_old_item_changes_only_its_own_archive_page() -> None:
         after = {d.name: d.entries for d in documents(fewer, 5)}
         changed = [name for name in after if before.get(name) != after[name]]
         assert len(changed) <= 3, changed  # its page, and the links of two neighbours
+
+
+def test_new_items_leave_finished_archive_pages_alone() -> None:
+    """Items arriving one by one, newest last: an archive page that starts at a coarse
+    limit (settled history) keeps its entries and links from then on."""
+    catalog = corpus_catalog()
+    everything = feed_specs(catalog, "t")[0]
+    history = everything.entries
+    finished: dict[str, tuple[object, ...]] = {}
+    for arrived in range(len(history) // 3, len(history) + 1):
+        spec = replace(everything, entries=history[-arrived:])
+        docs = documents(spec, 2)
+        for doc in docs[1:]:
+            state = (doc.entries, doc.previous, doc.next)
+            if doc.name in finished:
+                assert finished[doc.name] == state, f"page {doc.name} changed"
+            elif doc.entries[0].number % (2 * COARSE_FACTOR) == 0 and doc.previous:
+                finished[doc.name] = state
+    assert len(finished) > 5
