@@ -116,7 +116,8 @@ def spec_from_group(group: Group, site_title: str) -> FeedSpec:
 
 
 def is_boundary(entry: Entry, page_size: int) -> bool:
-    """Whether an archive page ends after this entry (a property of the entry)."""
+    """Whether this entry is a page limit, the newest of its archive page: a property
+    of the entry alone (its id)."""
     return entry.number % page_size == 0
 
 
@@ -128,7 +129,7 @@ def documents(spec: FeedSpec, page_size: int) -> list[Document]:
     entries = spec.entries
     # Page limits, as indexes into `entries` (newest first): a page starts at a boundary.
     # The subscription feed holds at least `page_size` entries and ends at a limit.
-    fine = [i for i, e in enumerate(entries) if e.number % page_size == 0 and i >= page_size]
+    fine = [i for i, e in enumerate(entries) if i >= page_size and is_boundary(e, page_size)]
     # Older history, from the first coarse limit on, goes in pages of a few times the
     # size: fewer files for the same entries. Coarse limits are fine limits too.
     coarse = page_size * COARSE_FACTOR

@@ -33,11 +33,6 @@ class PublishReport:
     bytes_written: int
 
 
-def publish_tree(public: Path, files: Mapping[str, bytes]) -> PublishReport:
-    """Bring `public` in line with `files` ({relative POSIX path: bytes})."""
-    return Publisher(public).sync(files)
-
-
 class Publisher:
     """Publishes into one `public/`, keeping its manifest in memory between calls."""
 
