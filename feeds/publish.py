@@ -1,13 +1,15 @@
 """Make `public/` hold exactly the rendered files: the only writer to `public/`.
 
-Each file is written to a temporary name in its own folder, flushed to disk, then
-moved over the old one with `os.replace`, so a reader sees the old bytes or the new,
-never half of them. Files whose bytes are unchanged are not touched (their mtime,
+Each file is written to a temporary name in its own folder, then moved over the old
+one with `os.replace`, so a reader sees the old bytes or the new, never half of them.
+Only the manifest is flushed to disk; after a crash the next build finds torn files
+by their size and rewrites them. Files whose bytes are unchanged are not touched (their mtime,
 and so ETag and Last-Modified, stay put). Files published before and no longer
 rendered are removed; files that publish never wrote are left alone.
 
 A manifest in `public/.osce-feeds/` records what was published, with each file's
-digest and stat, so that an unchanged file is recognised without reading it.
+digest and stat, so that an unchanged file is recognised without reading it; a path
+enters it before its file is written, so a killed run leaves no unknown file.
 """
 
 from __future__ import annotations
