@@ -1,0 +1,69 @@
+"""Publishing into public/: only changed bytes, atomic files, a manifest that always
+knows every file, and Last-Modified that moves with every change."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feeds.publish import MANIFEST, Publisher, check_path, remove_temporaries
+
+
+def test_unchanged_files_are_not_touched(tmp_path: Path) -> None:
+    publisher = Publisher(tmp_path)
+    publisher.sync({"a.atom": b"one", "b/c.rss": b"two"})
+    before = os.stat(tmp_path / "a.atom").st_mtime_ns
+    report = Publisher(tmp_path).sync({"a.atom": b"one", "b/c.rss": b"three"})
+    assert report.written == ("b/c.rss",)
+    assert os.stat(tmp_path / "a.atom").st_mtime_ns == before
+
+
+def test_files_no_longer_published_are_removed_and_foreign_ones_kept(tmp_path: Path) -> None:
+    (tmp_path / "robots.txt").write_text("mine, not the publisher's")
+    publisher = Publisher(tmp_path)
+    publisher.sync({"a.atom": b"1", "old.atom": b"2"})
+    report = publisher.sync({"a.atom": b"1"})
+    assert report.removed == ("old.atom",)
+    assert (tmp_path / "robots.txt").exists()
+
+
+def test_a_file_changed_twice_in_one_second_gets_a_later_second(tmp_path: Path) -> None:
+    publisher = Publisher(tmp_path)
+    seconds = []
+    for n in range(3):
+        publisher.apply({"all.atom": f"version {n}".encode()}, [])
+        seconds.append(os.stat(tmp_path / "all.atom").st_mtime_ns // 1_000_000_000)
+    assert seconds[0] < seconds[1] < seconds[2]  # Last-Modified moves with each change
+
+
+def test_every_file_is_in_the_manifest_before_it_exists(tmp_path: Path) -> None:
+    publisher = Publisher(tmp_path)
+    paths = [f"archive/all/{n}.atom" for n in range(5)]
+
+    def files() -> Iterator[tuple[str, bytes]]:
+        for path in paths:
+            on_disk = json.loads((tmp_path / MANIFEST).read_bytes())
+            assert path in on_disk  # a run killed now leaves nothing unknown
+            assert not (tmp_path / path).exists()
+            yield path, b"page"
+
+    publisher.sync(files(), paths)
+    assert sorted(json.loads((tmp_path / MANIFEST).read_bytes())) == paths
+
+
+def test_temporaries_left_by_a_killed_run_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "topics").mkdir()
+    left = tmp_path / "topics" / ".policing.atom.123.tmp"
+    left.write_bytes(b"half")
+    assert remove_temporaries(tmp_path) == [left]
+    assert not left.exists()
+
+
+@pytest.mark.parametrize("path", ["../x.atom", "/etc/passwd", "a/../../b", "", "a//b"])
+def test_paths_outside_public_are_refused(path: str) -> None:
+    with pytest.raises(ValueError, match="not a path inside public"):
+        check_path(path)
