@@ -2,6 +2,7 @@
 
     index.html                          every feed, with subscribe links
     feeds.opml                          every feed, for one-step import into a reader
+    style.css                           the pages' one stylesheet
     all.atom, all.rss, all.json         every item: the subscription feed (JSON Feed 1.1)
     all.html                            the subscription feed's items as a page
     topics/SLUG.atom, .rss              one topic ("What we do")

@@ -35,6 +35,7 @@ HEADINGS = {
     Kind.TYPE: "Content types",
 }
 ANCHORS = {None: "everything", Kind.TOPIC: "topics", Kind.MISSION: "missions", Kind.TYPE: "types"}
+STYLESHEET = "style.css"  # one file for every page: cached once by browsers
 STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
 h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:2rem}
@@ -56,6 +57,7 @@ def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, 
     files = {
         INDEX: index_page(specs, site_title),
         OPML: opml_document(specs, config, site_title),
+        STYLESHEET: (STYLE + "\n").encode(),
     }
     for path, entries in months(catalog.entries).items():
         files[path] = month_page(path, entries, slugs)
@@ -82,7 +84,7 @@ def page(path: str, title: str, body: str, head: str = "") -> bytes:
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n"
-        f"<style>{STYLE}</style>\n{head}"
+        f'<link rel="stylesheet" href="{root}{STYLESHEET}">\n{head}'
         "</head>\n<body>\n"
         f"{body}{home}"
         "</body>\n</html>\n"
