@@ -21,3 +21,11 @@ def config(tmp_path: Path) -> Config:
     seeds = tmp_path / "seeds"
     shutil.copytree(SAMPLE_SEEDS, seeds)
     return Config(seeds=seeds, public=tmp_path / "public", base_url=BASE_URL)
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A copy of the sample seeds (14 items); tests may add pages before starting."""
+    folder = tmp_path / "seeds"
+    shutil.copytree(SAMPLE_SEEDS, folder)
+    return folder

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -165,6 +165,7 @@ class Daemon:
         *,
         poll: bool = False,
         flags: tuple[str, ...] = (),
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.seeds = seeds
         self.public = public
@@ -190,7 +191,11 @@ class Daemon:
         argv.extend(flags)
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, cwd=log_path.parent, env=daemon_env()
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=log_path.parent,
+                env={**daemon_env(), **(env or {})},
             )
 
     # --- the process ---
@@ -306,14 +311,6 @@ def temporaries(public: Path) -> list[Path]:
 
 
 # --- fixtures ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    """A copy of the sample seeds (14 items); tests may add pages before starting."""
-    folder = tmp_path / "seeds"
-    shutil.copytree(SAMPLE_SEEDS, folder)
-    return folder
 
 
 @pytest.fixture

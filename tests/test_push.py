@@ -15,49 +15,32 @@ import shlex
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import parse_qs
 
 import pytest
 
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
 
-from .conftest import SAMPLE_SEEDS
 from .test_daemon import (
     PAGE_01,
     SAMPLE_ITEMS,
-    daemon_env,
+    TIMEOUT,
+    Daemon,
     free_port,
     parse_feed,
     request,
     titles_in_page,
+    wait_for,
 )
 
-T = TypeVar("T")
-TIMEOUT = 10.0
-POLL_SECONDS = 0.02
 FEED_FOLDERS = ("topics", "missions", "types")
 FEED_SUFFIXES = (".atom", ".rss", ".json")
-
-
-def wait_for(condition: Callable[[], T], what: str, log: Callable[[], str] | None = None) -> T:
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            tail = f"\nlog:\n{log()[-4000:]}" if log else ""
-            pytest.fail(f"timed out after {TIMEOUT:.0f} s waiting for {what}{tail}")
-        time.sleep(POLL_SECONDS)
 
 
 # --- a WebSub hub of our own -----------------------------------------------------------
@@ -136,56 +119,25 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the daemon --------------------------------------------------------------------------
 
 
-class Served:
-    """`python -m feeds serve` in a subprocess with extra flags; stdout and stderr go to
-    a log file."""
+class Served(Daemon):
+    """The real daemon with extra flags and environment, on `tmp_path/public`."""
 
     def __init__(self, tmp_path: Path, seeds: Path, flags: list[str], env: dict[str, str]) -> None:
-        self.seeds = seeds
-        self.public = tmp_path / "public"
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/"
-        self.log_path = tmp_path / "daemon.log"
-        argv = [sys.executable, "-m", "feeds", "serve", "--seeds", str(seeds)]
-        argv += ["--public", str(self.public), "--port", str(self.port)]
-        argv += ["--base-url", self.base_url, *flags]
-        full_env = {**daemon_env(), "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1", **env}
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path, env=full_env
-            )
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def wait_ready(self) -> None:
-        def ready() -> bool:
-            if not self.alive():
-                pytest.fail(f"daemon exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                return request(self.port, "/healthz").status == 200
-            except OSError:
-                return False
-
-        wait_for(ready, "/healthz to answer", self.log)
+        no_proxy = {"no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"}
+        super().__init__(
+            seeds,
+            tmp_path / "public",
+            free_port(),
+            tmp_path / "daemon.log",
+            flags=tuple(flags),
+            env={**no_proxy, **env},
+        )
 
     def items(self) -> int:
         return int(json.loads(request(self.port, "/healthz").body)["items"])
 
-    def titles(self, path: str = "/all.atom") -> set[str]:
-        return {e.title for e in parse_feed(request(self.port, path).body).entries}
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.proc.wait()
+    def title_set(self, path: str = "/all.atom") -> set[str]:
+        return set(self.titles(path))
 
 
 @pytest.fixture
@@ -201,13 +153,6 @@ def start(tmp_path: Path, seeds: Path) -> Iterator[Callable[..., Served]]:
     yield start_daemon
     for daemon in started:
         daemon.stop()
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "seeds"
-    shutil.copytree(SAMPLE_SEEDS, folder)
-    return folder
 
 
 def subscription_documents(public: Path) -> dict[str, bytes]:
@@ -249,22 +194,22 @@ def test_hub_is_pinged_for_each_changed_feed_and_no_archive_page(
 
     # A fresh public/: every feed was published, so every feed is announced.
     every_feed = {daemon.base_url + path for path in feeds_at_start}
-    wait_for(lambda: hub.published() == every_feed, "pings for every feed", daemon.log)
+    wait_for(lambda: hub.published() == every_feed, "pings for every feed", daemon)
     for ping in hub.received():
         assert ping.path == "/hub"
         assert ping.content_type == "application/x-www-form-urlencoded"
         assert ping.fields == {"hub.mode": ["publish"], "hub.url": [ping.url]}
-    wait_for(lambda: "notified hub of" in daemon.log(), "the log line", daemon.log)
+    wait_for(lambda: "notified hub of" in daemon.log(), "the log line", daemon)
 
     mark = len(hub.received())
     archives_before = archive_pages(daemon.public)
     new = titles_in_page(PAGE_01)
     shutil.copy(PAGE_01, daemon.seeds / "page_01.txt")
-    wait_for(lambda: daemon.items() == SAMPLE_ITEMS + 10, "the new items", daemon.log)
+    wait_for(lambda: daemon.items() == SAMPLE_ITEMS + 10, "the new items", daemon)
 
     feeds_now = subscription_documents(daemon.public)
     expected = {daemon.base_url + path for path in changed(feeds_at_start, feeds_now)}
-    wait_for(lambda: hub.published(mark) >= expected, "pings for the changed feeds", daemon.log)
+    wait_for(lambda: hub.published(mark) >= expected, "pings for the changed feeds", daemon)
     assert hub.published(mark) == expected
 
     # The subscription feeds and the topic and mission feeds of the new items are among
@@ -291,7 +236,7 @@ def test_failed_ping_is_retried_with_back_off(start: Callable[..., Served], hub:
     hub.answer = lambda url, n: 503 if n < 2 else 204  # twice 503, then 204, per feed
     daemon = start("--hub-url", hub.url, OSCE_FEEDS_HUB_RETRY_SECONDS="0.05")
     every_feed = {daemon.base_url + path for path in subscription_documents(daemon.public)}
-    wait_for(lambda: hub.published() == every_feed, "the pings to get through", daemon.log)
+    wait_for(lambda: hub.published() == every_feed, "the pings to get through", daemon)
 
     all_atom = [p for p in hub.received() if p.url == daemon.base_url + "all.atom"]
     assert [p.status for p in all_atom] == [503, 503, 204]
@@ -306,17 +251,17 @@ def test_feeds_are_published_while_the_hub_is_down(start: Callable[..., Served],
     up = threading.Event()
     hub.answer = lambda url, n: 204 if up.is_set() else 503
     daemon = start("--hub-url", hub.url, OSCE_FEEDS_HUB_RETRY_SECONDS="0.1")
-    wait_for(lambda: hub.received(), "a first ping", daemon.log)
+    wait_for(lambda: hub.received(), "a first ping", daemon)
 
     new = titles_in_page(PAGE_01)
     shutil.copy(PAGE_01, daemon.seeds / "page_01.txt")
-    wait_for(lambda: new <= daemon.titles(), "the new items in all.atom", daemon.log)
+    wait_for(lambda: new <= daemon.title_set(), "the new items in all.atom", daemon)
     assert hub.published() == set(), "the hub took a ping while down"
     assert all(p.status == 503 for p in hub.received())
 
     up.set()
     all_atom = daemon.base_url + "all.atom"
-    wait_for(lambda: all_atom in hub.published(), "the ping once the hub is up", daemon.log)
+    wait_for(lambda: all_atom in hub.published(), "the ping once the hub is up", daemon)
     assert daemon.alive()
 
 
@@ -327,14 +272,14 @@ def test_sighup_with_a_new_hub_notifies_the_new_hub(
     settings.write_text(f'hub_url = "{hub.url}"\n', encoding="utf-8")
     daemon = start("--config", str(settings))
     every_feed = {daemon.base_url + path for path in subscription_documents(daemon.public)}
-    wait_for(lambda: hub.published() == every_feed, "pings for every feed", daemon.log)
+    wait_for(lambda: hub.published() == every_feed, "pings for every feed", daemon)
 
     new_hub = Hub()
     try:
         settings.write_text(f'hub_url = "{new_hub.url}"\n', encoding="utf-8")
         daemon.proc.send_signal(signal.SIGHUP)
         # Every feed now names the new hub, so every feed changed: all are announced.
-        wait_for(lambda: new_hub.published() == every_feed, "the new hub", daemon.log)
+        wait_for(lambda: new_hub.published() == every_feed, "the new hub", daemon)
         assert new_hub.url.encode() in (daemon.public / "all.atom").read_bytes()
         assert "settings reloaded" in daemon.log()
     finally:
@@ -367,13 +312,13 @@ def test_failing_after_publish_is_logged_and_the_daemon_goes_on(
 ) -> None:
     daemon = start("--after-publish", "echo sync broke: bucket gone >&2; exit 3")
     failure = "after-publish command failed (exit status 3"
-    wait_for(lambda: failure in daemon.log(), "the failure in the log", daemon.log)
+    wait_for(lambda: failure in daemon.log(), "the failure in the log", daemon)
     assert "sync broke: bucket gone" in daemon.log()
 
     new = titles_in_page(PAGE_01)
     shutil.copy(PAGE_01, daemon.seeds / "page_01.txt")
-    wait_for(lambda: new <= daemon.titles(), "the new items", daemon.log)
-    wait_for(lambda: daemon.log().count(failure) >= 2, "a second run", daemon.log)
+    wait_for(lambda: new <= daemon.title_set(), "the new items", daemon)
+    wait_for(lambda: daemon.log().count(failure) >= 2, "a second run", daemon)
     assert daemon.alive()
     assert "Traceback" not in daemon.log()
 
