@@ -20,6 +20,7 @@ State kept in `public/.osce-feeds/` (published like any other file, never served
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -139,6 +140,7 @@ def read_state(public: Path) -> State:
     return State(known, last_good)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def shard_path(name: str) -> str:
     """The last-good shard that holds a seed's last good version."""
     return f"{LAST_GOOD}/{hashlib.blake2b(name.encode(), digest_size=1).hexdigest()}.json"
@@ -224,12 +226,9 @@ def document_files(doc: Document, writer: Writer) -> dict[str, bytes]:
 
 
 def registry_bytes(slugs: Mapping[GroupKey, str]) -> bytes:
-    rows = [[kind.folder, name, slug] for (kind, name), slug in sorted_groups(slugs)]
+    groups = sorted(slugs.items(), key=lambda item: group_order(item[0]))
+    rows = [[kind.folder, name, slug] for (kind, name), slug in groups]
     return json.dumps(rows, ensure_ascii=False, indent=0).encode()
-
-
-def sorted_groups(slugs: Mapping[GroupKey, str]) -> list[tuple[GroupKey, str]]:
-    return sorted(slugs.items(), key=lambda item: group_order(item[0]))
 
 
 # --- the reference ---

@@ -106,10 +106,8 @@ def complete_names(records: Iterable[Record]) -> dict[Kind, frozenset[str]]:
     that a tentative value is whole."""
     names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
     for record in records:
-        names[Kind.MISSION].update(record.missions)
-        names[Kind.TOPIC].update(record.topics)
-        if record.content_type:
-            names[Kind.TYPE].add(record.content_type)
+        for kind, name in record_names(record):
+            names[kind].add(name)
     return {kind: frozenset(found) for kind, found in names.items()}
 
 
@@ -220,9 +218,8 @@ def group_entries(entries: tuple[Entry, ...], known: Mapping[GroupKey, str]) -> 
     """Groups by kind, then name; each keeps its order of entries (newest first)."""
     members: dict[GroupKey, list[Entry]] = {key: [] for key in known}
     for entry in entries:
-        for kind in Kind:
-            for name in entry.names(kind):
-                members.setdefault((kind, name), []).append(entry)
+        for group in group_keys(entry):
+            members.setdefault(group, []).append(entry)
     slugs = assign_slugs(members, known)
     return tuple(
         Group(kind, name, slugs[kind, name], tuple(members[kind, name]))
@@ -337,7 +334,7 @@ class Index:
                 sightings.remove(record)
                 if not sightings:
                     del self.sightings[key]
-            for kind, name in _complete_names(record):
+            for kind, name in record_names(record):
                 counts = self.vocabulary[kind]
                 counts[name] += sign
                 if counts[name] in ((1, 0) if sign > 0 else (0,)):
@@ -385,10 +382,10 @@ class Index:
         for before, after in changes:
             if before is not None:
                 del self.entries[before.key]
-                for group in (None, *_group_keys(before)):
+                for group in (None, *group_keys(before)):
                     removed[group].append(before)
             if after is not None:
-                for group in (None, *_group_keys(after)):
+                for group in (None, *group_keys(after)):
                     added[group].append(after)
         for _, after in changes:
             if after is not None:
@@ -424,7 +421,8 @@ class Index:
         )
 
 
-def _complete_names(record: Record) -> Iterator[tuple[Kind, str]]:
+def record_names(record: Record) -> Iterator[tuple[Kind, str]]:
+    """The names a record gives complete (its cut last line's aside), by kind."""
     for name in record.missions:
         yield Kind.MISSION, name
     for name in record.topics:
@@ -433,7 +431,8 @@ def _complete_names(record: Record) -> Iterator[tuple[Kind, str]]:
         yield Kind.TYPE, record.content_type
 
 
-def _group_keys(entry: Entry) -> Iterator[GroupKey]:
+def group_keys(entry: Entry) -> Iterator[GroupKey]:
+    """The groups an entry belongs to."""
     for kind in Kind:
         for name in entry.names(kind):
             yield kind, name
