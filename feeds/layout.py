@@ -159,7 +159,8 @@ def item_anchor(entry: Entry) -> str:
 
 
 def month_path(entry: Entry) -> str:
-    return f"items/{entry.date:%Y/%m}.html"
+    day = entry.date  # (not strftime: this runs for every entry of every page)
+    return f"items/{day.year:04d}/{day.month:02d}.html"
 
 
 def item_path(entry: Entry) -> str:

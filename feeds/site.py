@@ -8,6 +8,7 @@ links inside OPML are absolute, as readers need. No I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from html import escape
 
@@ -72,8 +73,25 @@ def months(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
     return pages
 
 
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def display_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """`16 October 2020`, in English whatever the process's locale."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def page(path: str, title: str, body: str, head: str = "") -> bytes:
@@ -201,10 +219,7 @@ def item_section(entry: Entry, slugs: Mapping[tuple[Kind, str], str], root: str)
         f"{display_date(entry.date)}</time></dd>"
     ]
     for kind in (Kind.TYPE, Kind.MISSION, Kind.TOPIC):
-        links = [
-            f'<a href="{root}{feed_path(kind, slugs[kind, name])}.atom">{escape(name)}</a>'
-            for name in entry.names(kind)
-        ]
+        links = [category_link(root, kind, name, slugs[kind, name]) for name in entry.names(kind)]
         if links:
             rows.append(f"<dt>{kind.label}</dt><dd>{', '.join(links)}</dd>")
     summary = f"<p>{escape(entry.summary)}</p>\n" if entry.summary else ""
@@ -212,6 +227,12 @@ def item_section(entry: Entry, slugs: Mapping[tuple[Kind, str], str], root: str)
         f'<article id="{item_anchor(entry)}">\n<h2>{escape(entry.title)}</h2>\n{summary}'
         "<dl>\n" + "\n".join(rows) + "\n</dl>\n</article>\n"
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def category_link(root: str, kind: Kind, name: str, slug: str) -> str:
+    """A link to a category's feed (the same few hundred on every month page)."""
+    return f'<a href="{root}{feed_path(kind, slug)}.atom">{escape(name)}</a>'
 
 
 def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:

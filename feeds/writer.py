@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from feeds.config import Config
 from feeds.layout import SUBSCRIPTION_FORMATS, Document, feed_page_path, item_path
@@ -25,7 +25,6 @@ from feeds.render import (
     LANGUAGE,
     document_links,
     document_updated,
-    instant,
 )
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -63,31 +62,77 @@ class Writer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.fragments: dict[tuple[str, str], tuple[Entry, str]] = {}
+        # format -> entry id -> (the entry, its fragment); keyed by id (a string's
+        # hash is cached, an entry's is not), checked by identity or equality, so a
+        # changed entry never gets an old fragment.
+        # Fragments are kept encoded: a document is then one join of bytes.
+        self.fragments: dict[str, dict[str, tuple[Entry, bytes]]] = {
+            fmt: {} for fmt in SUBSCRIPTION_FORMATS
+        }
+        self.makers: dict[str, Callable[[Entry], str]] = {
+            "atom": self.atom_entry,
+            "rss": self.rss_item,
+            "json": self.json_item,
+        }
+        # Pieces that repeat across entries: a category's element, a day's instant.
+        self.categories: dict[tuple[str, str, str], str] = {}
+        self.days: dict[dt.date, dt.datetime] = {}
 
     def document(self, doc: Document, fmt: str) -> bytes:
         if fmt == "json":
             return self.json_feed(doc)
-        parts = [self.atom_head(doc) if fmt == "atom" else self.rss_head(doc)]
-        parts.extend(self.fragment(entry, fmt) for entry in doc.entries)
-        parts.append("</feed>\n" if fmt == "atom" else "  </channel>\n</rss>\n")
-        return "".join(parts).encode()
+        head = self.atom_head(doc) if fmt == "atom" else self.rss_head(doc)
+        parts = [head.encode(), *self.fragments_of(doc.entries, fmt)]
+        parts.append(b"</feed>\n" if fmt == "atom" else b"  </channel>\n</rss>\n")
+        return b"".join(parts)
 
-    def fragment(self, entry: Entry, fmt: str) -> str:
-        # Keyed by id (its hash is cached, an entry's is not), checked by identity
-        # or equality, so a changed entry never gets an old fragment.
-        key = (fmt, entry.id)
-        found = self.fragments.get(key)
-        if found is None or (found[0] is not entry and found[0] != entry):
-            make = {"atom": self.atom_entry, "rss": self.rss_item, "json": self.json_item}[fmt]
-            found = self.fragments[key] = (entry, make(entry))
-        return found[1]
+    def fragment(self, entry: Entry, fmt: str) -> bytes:
+        return self.fragments_of((entry,), fmt)[0]
+
+    def fragments_of(self, entries: Iterable[Entry], fmt: str) -> list[bytes]:
+        """The fragments of `entries` in one format, rendering those not cached."""
+        cache, make = self.fragments[fmt], self.makers[fmt]
+        found: list[bytes] = []
+        for entry in entries:
+            known = cache.get(entry.id)
+            if known is None or (known[0] is not entry and known[0] != entry):
+                known = cache[entry.id] = (entry, make(entry).encode())
+            found.append(known[1])
+        return found
 
     def forget(self, entries: Iterable[Entry]) -> None:
         """Drop the fragments of entries that are gone or changed (saves memory)."""
         for entry in entries:
-            for fmt in SUBSCRIPTION_FORMATS:
-                self.fragments.pop((fmt, entry.id), None)
+            for cache in self.fragments.values():
+                cache.pop(entry.id, None)
+
+    def instant(self, entry: Entry) -> dt.datetime:
+        """`render.instant`, with each day's anchor computed once."""
+        day = self.days.get(entry.date)
+        if day is None:
+            config = self.config
+            day = self.days[entry.date] = dt.datetime.combine(
+                entry.date, config.time_of_day, tzinfo=config.zone
+            )
+        return day + dt.timedelta(seconds=entry.second)
+
+    def category_elements(self, entry: Entry, fmt: str) -> str:
+        """An entry's categories in Atom or RSS, each element rendered once per name."""
+        cache, parts = self.categories, []
+        for kind, names in category_names(entry):
+            for name in names:
+                key = (fmt, kind.folder, name)
+                element = cache.get(key)
+                if element is None:
+                    element = cache[key] = self.category_element(fmt, kind, name)
+                parts.append(element)
+        return "".join(parts)
+
+    def category_element(self, fmt: str, kind: Kind, name: str) -> str:
+        scheme = attr(self.config.base_url + kind.folder)
+        if fmt == "atom":
+            return f'    <category term="{attr(name)}" scheme="{scheme}/" label="{attr(name)}"/>\n'
+        return f'      <category domain="{scheme}/">{text(name)}</category>\n'
 
     # --- Atom ---
 
@@ -117,13 +162,8 @@ class Writer:
 
     def atom_entry(self, entry: Entry) -> str:
         base = self.config.base_url
-        when = instant(entry, self.config).isoformat()
-        categories = "".join(
-            f'    <category term="{attr(name)}" scheme="{attr(base + kind.folder)}/"'
-            f' label="{attr(name)}"/>\n'
-            for kind in Kind
-            for name in entry.names(kind)
-        )
+        when = self.instant(entry).isoformat()
+        categories = self.category_elements(entry, "atom")
         return (
             "  <entry>\n"
             f"    <id>{text(entry.id)}</id>\n"
@@ -151,13 +191,13 @@ class Writer:
         }
         if self.config.hub_url:
             head["hubs"] = [{"type": "WebSub", "url": self.config.hub_url}]
-        items = ",\n".join(self.fragment(entry, "json") for entry in doc.entries)
+        items = b",\n".join(self.fragments_of(doc.entries, "json"))
         opening = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
-        return f'{opening},\n "items": [\n{items}\n ]\n}}\n'.encode()
+        return b"".join((f'{opening},\n "items": [\n'.encode(), items, b"\n ]\n}\n"))
 
     def json_item(self, entry: Entry) -> str:
         base = self.config.base_url
-        when = instant(entry, self.config).isoformat()
+        when = self.instant(entry).isoformat()
         item = {
             "id": entry.id,
             "url": base + item_path(entry),
@@ -165,7 +205,7 @@ class Writer:
             "content_text": entry.summary or entry.title,
             "date_published": when,
             "date_modified": when,
-            "tags": [name for kind in Kind for name in entry.names(kind)],
+            "tags": [name for _, names in category_names(entry) for name in names],
         }
         return "  " + json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
 
@@ -194,11 +234,7 @@ class Writer:
 
     def rss_item(self, entry: Entry) -> str:
         base = self.config.base_url
-        categories = "".join(
-            f'      <category domain="{attr(base + kind.folder)}/">{text(name)}</category>\n'
-            for kind in Kind
-            for name in entry.names(kind)
-        )
+        categories = self.category_elements(entry, "rss")
         return (
             "    <item>\n"
             f"      <title>{text(entry.title)}</title>\n"
@@ -206,9 +242,15 @@ class Writer:
             f"      <description>{text(entry.summary or entry.title)}</description>\n"
             f'      <guid isPermaLink="false">{text(entry.id)}</guid>\n'
             f"{categories}"
-            f"      <pubDate>{rfc822(instant(entry, self.config))}</pubDate>\n"
+            f"      <pubDate>{rfc822(self.instant(entry))}</pubDate>\n"
             "    </item>\n"
         )
+
+
+def category_names(entry: Entry) -> tuple[tuple[Kind, tuple[str, ...]], ...]:
+    """An entry's names by kind, in the order of its categories (that of `Kind`)."""
+    kind_type = (entry.content_type,) if entry.content_type else ()
+    return ((Kind.TOPIC, entry.topics), (Kind.MISSION, entry.missions), (Kind.TYPE, kind_type))
 
 
 def rfc822(moment: dt.datetime) -> str:
