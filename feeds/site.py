@@ -8,7 +8,6 @@ links inside OPML are absolute, as readers need. No I/O.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from html import escape
 
@@ -60,8 +59,13 @@ def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, 
         OPML: opml_document(specs, config, site_title),
         STYLESHEET: (STYLE + "\n").encode(),
     }
+    links = (
+        CategoryLinks(slugs, relative_root(month_path(catalog.entries[0])))
+        if catalog.entries
+        else None
+    )
     for path, entries in months(catalog.entries).items():
-        files[path] = month_page(path, entries, slugs)
+        files[path] = month_page(path, entries, slugs, links)
     return files
 
 
@@ -204,35 +208,56 @@ def feed_page(doc: Document, site_title: str, base_url: str) -> bytes:
     return page(path, spec.title, body, autodiscovery(spec, root))
 
 
-def month_page(path: str, entries: list[Entry], slugs: Mapping[tuple[Kind, str], str]) -> bytes:
+def month_page(
+    path: str,
+    entries: list[Entry],
+    slugs: Mapping[tuple[Kind, str], str],
+    links: CategoryLinks | None = None,
+) -> bytes:
+    """The items of one month; `links` may be shared by every month page (all at one
+    depth), so that each category's link is made once."""
     root = relative_root(path)
-    title = f"OSCE news of {entries[0].date:%B %Y}"
-    items = "".join(item_section(entry, slugs, root) for entry in entries)
+    links = links if links is not None and links.root == root else CategoryLinks(slugs, root)
+    title = f"OSCE news of {display_date(entries[0].date).split(' ', 1)[1]}"
+    items = "".join([item_section(entry, links) for entry in entries])
     body = f"<h1>{escape(title)}</h1>\n{items}"
     return page(path, title, body)
 
 
-def item_section(entry: Entry, slugs: Mapping[tuple[Kind, str], str], root: str) -> str:
+def item_section(entry: Entry, links: CategoryLinks) -> str:
     """One item: its title, date, categories linked to their feeds, and summary."""
-    rows = [
-        f'<dt>Publishing date</dt><dd><time datetime="{entry.date}">'
-        f"{display_date(entry.date)}</time></dd>"
-    ]
-    for kind in (Kind.TYPE, Kind.MISSION, Kind.TOPIC):
-        links = [category_link(root, kind, name, slugs[kind, name]) for name in entry.names(kind)]
-        if links:
-            rows.append(f"<dt>{kind.label}</dt><dd>{', '.join(links)}</dd>")
+    day = entry.date
     summary = f"<p>{escape(entry.summary)}</p>\n" if entry.summary else ""
     return (
         f'<article id="{item_anchor(entry)}">\n<h2>{escape(entry.title)}</h2>\n{summary}'
-        "<dl>\n" + "\n".join(rows) + "\n</dl>\n</article>\n"
+        f'<dl>\n<dt>Publishing date</dt><dd><time datetime="{day.isoformat()}">'
+        f"{display_date(day)}</time></dd>{links.rows(entry)}\n</dl>\n</article>\n"
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def category_link(root: str, kind: Kind, name: str, slug: str) -> str:
-    """A link to a category's feed (the same few hundred on every month page)."""
-    return f'<a href="{root}{feed_path(kind, slug)}.atom">{escape(name)}</a>'
+class CategoryLinks:
+    """The rows of an item's categories, linked to their feeds from pages at one
+    depth (`root`); each category's link is made once."""
+
+    def __init__(self, slugs: Mapping[tuple[Kind, str], str], root: str) -> None:
+        self.slugs = slugs
+        self.root = root
+        self.made: dict[Kind, dict[str, str]] = {kind: {} for kind in Kind}
+
+    def rows(self, entry: Entry) -> str:
+        rows = ""
+        for kind in (Kind.TYPE, Kind.MISSION, Kind.TOPIC):
+            names = entry.names(kind)
+            if names:
+                made = self.made[kind]
+                links = [made.get(name) or self.link(kind, name) for name in names]
+                rows += f"\n<dt>{kind.label}</dt><dd>{', '.join(links)}</dd>"
+        return rows
+
+    def link(self, kind: Kind, name: str) -> str:
+        url = f"{self.root}{feed_path(kind, self.slugs[kind, name])}.atom"
+        made = self.made[kind][name] = f'<a href="{url}">{escape(name)}</a>'
+        return made
 
 
 def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:
