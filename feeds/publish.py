@@ -18,13 +18,18 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterable, Mapping
+import pickle
+import traceback
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 STATE_DIR = ".osce-feeds"
 MANIFEST = f"{STATE_DIR}/manifest.json"
 FILE_MODE = 0o644
+# What publishing one file did: its path, its manifest row, the bytes written (None
+# when the file already held them).
+Put = tuple[str, list[object], int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,28 +51,33 @@ class Publisher:
         self,
         files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
         paths: Collection[str] | None = None,
+        forked: Sequence[Iterable[tuple[str, bytes]]] = (),
     ) -> PublishReport:
         """Make the published files exactly `files`: write what differs, remove what
         was published before and is not in `files`. `files` may be a stream of
-        (path, bytes) when `paths` lists every path it will give, in advance."""
+        (path, bytes) when `paths` lists every path it will give, in advance.
+
+        `forked`: more streams, each consumed (and so, when it renders lazily,
+        rendered) in a child process of its own while this one consumes `files`;
+        `paths` lists theirs too. Only for a process that runs no other thread."""
         if isinstance(files, Mapping):
             paths, files = list(files), list(files.items())
         assert paths is not None
         old = self.manifest if self.manifest is not None else read_manifest(self.public)
         keep = set(paths)
         stale = [path for path in old if path not in keep]
-        return self._publish(files, keep, stale, old, {})
+        return self._publish([files, *forked], keep, stale, old, {})
 
     def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> PublishReport:
         """Write `written` (where it differs) and remove `removed`; leave the rest."""
         if self.manifest is None:
             self.manifest = read_manifest(self.public)
         items = sorted(written.items())
-        return self._publish(items, set(written), removed, self.manifest, self.manifest)
+        return self._publish([items], set(written), removed, self.manifest, self.manifest)
 
     def _publish(
         self,
-        files: Iterable[tuple[str, bytes]],
+        streams: Sequence[Iterable[tuple[str, bytes]]],
         paths: set[str],
         removals: Iterable[str],
         old: Mapping[str, list[object]],
@@ -83,24 +93,15 @@ class Publisher:
         if arriving:
             intent = {**old, **{path: ["", 0, 0] for path in arriving}}
             write_atomic(self.public / MANIFEST, _manifest_bytes(intent), durable=True)
-        written: list[str] = []
-        size = count = 0
-        for path, data in files:
-            if path not in paths:
-                raise ValueError(f"{path} was not announced")
-            count += 1
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-            target = self.public / path
-            try:
-                before: os.stat_result | None = target.stat()
-            except OSError:
-                before = None
-            if not _is_current(target, before, data, digest, old.get(path)):
-                write_atomic(target, data, newer_than=before.st_mtime_ns if before else None)
-                written.append(path)
-                size += len(data)
-            stat = target.stat()
-            new[path] = [digest, stat.st_size, stat.st_mtime_ns]
+        children = [(stream, *_fork(self._put_all, stream, paths, old)) for stream in streams[1:]]
+        puts = self._put_all(streams[0], paths, old)
+        for stream, pid, pipe in children:
+            done = _join(pid, pipe)
+            # A child that failed: its share is done here (and fails here if it must).
+            puts.extend(done if done is not None else self._put_all(stream, paths, old))
+        written = [path for path, _, wrote in puts if wrote is not None]
+        for path, row, _ in puts:
+            new[path] = row
         removed = []
         for path in sorted(removals):
             new.pop(path, None)
@@ -109,7 +110,71 @@ class Publisher:
         self.manifest = new
         if written or removed or arriving or not (self.public / MANIFEST).is_file():
             write_atomic(self.public / MANIFEST, _manifest_bytes(new), durable=True)
-        return PublishReport(tuple(written), tuple(removed), count - len(written), size)
+        return PublishReport(
+            tuple(written),
+            tuple(removed),
+            len(puts) - len(written),
+            sum(wrote for _, _, wrote in puts if wrote is not None),
+        )
+
+    def _put_all(
+        self,
+        files: Iterable[tuple[str, bytes]],
+        paths: Container[str],
+        old: Mapping[str, list[object]],
+    ) -> list[Put]:
+        """`_put` every file of a stream, in order."""
+        puts: list[Put] = []
+        for path, data in files:
+            if path not in paths:
+                raise ValueError(f"{path} was not announced")
+            puts.append(self._put(path, data, old.get(path)))
+        return puts
+
+    def _put(self, path: str, data: bytes, known: list[object] | None) -> Put:
+        """Write one file unless it already holds `data`; its manifest row, and the
+        bytes written (None when it was not)."""
+        digest = hashlib.sha256(data).hexdigest()  # (fast where the CPU has SHA)
+        target = self.public / path
+        try:
+            before: os.stat_result | None = os.stat(target)
+        except OSError:
+            before = None
+        if _is_current(target, before, data, digest, known):
+            assert before is not None
+            return path, [digest, before.st_size, before.st_mtime_ns], None
+        after = write_atomic(target, data, newer_than=before.st_mtime_ns if before else None)
+        return path, [digest, after.st_size, after.st_mtime_ns], len(data)
+
+
+def _fork(work: Callable[..., list[Put]], *args: object) -> tuple[int, int]:
+    """Run `work(*args)` in a child process; its pid and the pipe its result comes by."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "wb") as pipe:
+                pickle.dump(work(*args), pipe)
+            status = 0
+        except BaseException:  # reported by the parent, which does the work again
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(writable)
+    return pid, readable
+
+
+def _join(pid: int, readable: int) -> list[Put] | None:
+    """The result of a forked child, or None when it failed."""
+    with os.fdopen(readable, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    result: list[Put] = pickle.loads(data)
+    return result
 
 
 def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
@@ -136,9 +201,10 @@ def _is_current(
 ) -> bool:
     if stat is None or stat.st_size != len(data):
         return False
-    if known == [digest, stat.st_size, stat.st_mtime_ns]:
-        return True
-    try:
+    as_published = known is not None and known[1:] == [stat.st_size, stat.st_mtime_ns]
+    if as_published and known is not None and len(str(known[0])) == len(digest):
+        return known[0] == digest  # the file is as published: its digest tells
+    try:  # a file as the manifest does not know it (or by an older digest): compare
         return target.read_bytes() == data
     except OSError:
         return False
@@ -153,8 +219,9 @@ def _remove(target: Path) -> bool:
 
 def write_atomic(
     target: Path, data: bytes, *, durable: bool = False, newer_than: int | None = None
-) -> None:
-    """Write `data` to `target` so that readers never see a partial file.
+) -> os.stat_result:
+    """Write `data` to `target` so that readers never see a partial file; returns the
+    new file's stat.
 
     Only `durable` writes wait for the disk: after a crash, the next build compares
     every file with the manifest (size first) and rewrites any that came out torn,
@@ -164,19 +231,25 @@ def write_atomic(
     whole seconds, and clients (libcurl, so newsboat) drop a response whose
     Last-Modified is not later than theirs: a file changed twice within one second
     gets the next second as its mtime."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            fd = os.open(temp, flags, FILE_MODE)
+        except FileNotFoundError:  # a new folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temp, flags, FILE_MODE)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+            stat = os.fstat(fd)
             if newer_than is not None:
                 second = 1_000_000_000
-                if os.fstat(fd).st_mtime_ns // second <= newer_than // second:
+                if stat.st_mtime_ns // second <= newer_than // second:
                     later = (newer_than // second + 1) * second
                     os.utime(fd, ns=(later, later))
+                    stat = os.fstat(fd)
             if durable:
                 os.fsync(fd)
         finally:
@@ -186,6 +259,7 @@ def write_atomic(
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+    return stat
 
 
 def remove_temporaries(public: Path) -> list[Path]:

@@ -67,3 +67,54 @@ def test_temporaries_left_by_a_killed_run_are_removed(tmp_path: Path) -> None:
 def test_paths_outside_public_are_refused(path: str) -> None:
     with pytest.raises(ValueError, match="not a path inside public"):
         check_path(path)
+
+
+def test_forked_streams_are_written_by_child_processes(tmp_path: Path) -> None:
+    """A cold build renders its shares of the files in forked processes: every file
+    lands once, in the manifest, and the parent's report counts them all."""
+    parent = os.getpid()
+    shares = [[f"topics/{n}-{k}.atom" for k in range(20)] for n in range(3)]
+
+    def stream(paths: list[str]) -> Iterator[tuple[str, bytes]]:
+        for path in paths:
+            yield path, f"{path} by {os.getpid()}".encode()
+
+    paths = [path for share in shares for path in share]
+    report = Publisher(tmp_path).sync(
+        stream(shares[0]), paths, forked=[stream(shares[1]), stream(shares[2])]
+    )
+    assert sorted(report.written) == sorted(paths)
+    assert report.bytes_written == sum(os.stat(tmp_path / p).st_size for p in paths)
+    makers = {path: (tmp_path / path).read_text().rsplit(" ", 1)[1] for path in paths}
+    assert {makers[p] for p in shares[0]} == {str(parent)}
+    children = [{makers[p] for p in share} for share in shares[1:]]
+    assert all(len(c) == 1 and c != {str(parent)} for c in children)
+    assert children[0] != children[1]
+    manifest = json.loads((tmp_path / MANIFEST).read_bytes())
+    assert sorted(manifest) == sorted(paths)
+    assert all(row[0] for row in manifest.values())
+
+
+def test_a_share_whose_child_fails_is_written_by_the_parent(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    parent = os.getpid()
+
+    def fragile() -> Iterator[tuple[str, bytes]]:
+        if os.getpid() != parent:
+            raise OSError("no room in the child")
+        yield "all.atom", b"written anyway"
+
+    report = Publisher(tmp_path).sync(iter(()), ["all.atom"], forked=[fragile()])
+    assert report.written == ("all.atom",)
+    assert (tmp_path / "all.atom").read_bytes() == b"written anyway"
+    assert "no room in the child" in capfd.readouterr().err  # the child's failure is told
+
+
+def test_a_forked_stream_with_an_unannounced_path_fails_the_sync(tmp_path: Path) -> None:
+    def rogue() -> Iterator[tuple[str, bytes]]:
+        yield "elsewhere.atom", b"x"
+
+    with pytest.raises(ValueError, match="not announced"):
+        Publisher(tmp_path).sync(iter(()), ["all.atom"], forked=[rogue()])
+    assert not (tmp_path / "elsewhere.atom").exists()
