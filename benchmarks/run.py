@@ -9,8 +9,10 @@ written into a temporary folder, and then:
 1. cold build: `feeds.build.build` into an empty `public/`, in a fresh subprocess,
    which also gives the peak memory (ru_maxrss of RUSAGE_CHILDREN, read in a small
    wrapper process so that no other child counts) and the files and bytes written;
-2. no-change rebuild: nothing changed, with a new `Builder` (state read from disk,
-   nothing cached) and with the same `Builder` again (caches warm, as the daemon);
+2. no-change rebuild: nothing changed; `build` in a fresh process (as `osce-feeds
+   build` run again: it checks the inputs it recorded), a new `Builder` (as a daemon
+   started again: reads every seed, compares every file) and the same `Builder`
+   again (caches warm, as the daemon);
 3. with that long-lived `Builder`: add one page of 10 new items (newest of all), edit
    the newest original page (three summaries longer, one topic more), delete a page
    from the middle; each `Builder.build()` call is timed;
@@ -126,6 +128,19 @@ def machine() -> dict[str, Any]:
     }
 
 
+def filesystem(path: Path) -> str:
+    """The type of the file system `path` is on (from /proc/mounts), and its device."""
+    found, best = "unknown", ""
+    with contextlib.suppress(OSError):
+        target = str(path.resolve())
+        for line in Path("/proc/mounts").read_text().splitlines():
+            device, mount, kind = line.split()[:3]
+            inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+            if inside and len(mount) >= len(best):
+                found, best = f"{kind} ({device}) at {mount}", mount
+    return found
+
+
 def feeds_digest() -> str:
     """Which version of the core was measured: a digest of the sources of `feeds/`."""
     digest = hashlib.sha256()
@@ -160,9 +175,11 @@ def repeated(run: Callable[[], float], repeats: int, cheap: float) -> Timing:
     return timing
 
 
-def cold_build(seeds: Path, public: Path) -> dict[str, Any]:
-    """One cold build in a fresh process, with its peak memory."""
-    shutil.rmtree(public, ignore_errors=True)
+def cold_build(seeds: Path, public: Path, *, empty: bool = True) -> dict[str, Any]:
+    """One `build` in a fresh process (cold: into an empty `public/`), with its peak
+    memory."""
+    if empty:
+        shutil.rmtree(public, ignore_errors=True)
     command = [sys.executable, "-m", "benchmarks.run", "--cold-child", str(seeds), str(public)]
     return probe(command, seeds.parent)
 
@@ -180,7 +197,7 @@ def cold_child(seeds: Path, public: Path) -> None:
         json.dumps(
             {
                 "seconds": seconds,
-                "items": len(result.catalog.entries),
+                "items": result.items,
                 "feeds": result.feeds,
                 "files_written": len(result.report.written),
                 "bytes_written": result.report.bytes_written,
@@ -353,6 +370,7 @@ class SizeResult:
     items: int = 0
     feeds: int = 0
     cold: Timing = field(default_factory=Timing)
+    rebuild_cli: Timing = field(default_factory=Timing)
     rebuild_new: Timing = field(default_factory=Timing)
     rebuild_same: Timing = field(default_factory=Timing)
     add: Timing = field(default_factory=Timing)
@@ -416,7 +434,11 @@ def measure_size(
         raise RuntimeError(f"{size} items generated but {out.items} built")
     progress(f"{size}: cold build {fmt_seconds(out.cold)}, peak {out.peak_mb:.0f} MB")
 
-    # 2. nothing changed: a new Builder each time, then one Builder again and again
+    # 2. nothing changed: `build` again in a fresh process (as `osce-feeds build`), a new
+    # Builder (as a daemon started again), then one Builder again and again
+    out.rebuild_cli = repeated(
+        lambda: float(cold_build(seeds, public, empty=False)["seconds"]), repeats, cheap
+    )
     config = Config(seeds=seeds, public=public, base_url=BASE_URL)
     builders: list[Builder] = []
 
@@ -428,7 +450,8 @@ def measure_size(
     builder = builders[-1]  # warm: it has built once
     out.rebuild_same = repeated(lambda: timed_build(builder, size), repeats, cheap)
     progress(
-        f"{size}: no-change rebuild {fmt_seconds(out.rebuild_new)} (new Builder), "
+        f"{size}: no-change rebuild {fmt_seconds(out.rebuild_cli)} (build), "
+        f"{fmt_seconds(out.rebuild_new)} (new Builder), "
         f"{fmt_seconds(out.rebuild_same)} (same Builder)"
     )
 
@@ -509,8 +532,8 @@ def timed_build(builder: Any, expected: int, written: list[int] | None = None) -
     started = time.perf_counter()
     result = builder.build()
     seconds = time.perf_counter() - started
-    if len(result.catalog.entries) != expected:
-        raise RuntimeError(f"expected {expected} items, built {len(result.catalog.entries)}")
+    if result.items != expected:
+        raise RuntimeError(f"expected {expected} items, built {result.items}")
     if written is not None:
         written.append(len(result.report.written))
     return seconds
@@ -532,7 +555,7 @@ def fmt_seconds(timing: Timing) -> str:
 COLUMNS = (
     "items",
     "cold build",
-    "no-change rebuild (new / same Builder)",
+    "no-change rebuild (`build` / new / same Builder)",
     "add page",
     "edit page",
     "delete page",
@@ -552,7 +575,8 @@ def table(results: Sequence[SizeResult]) -> str:
         cells = [
             f"{r.size:,}",
             fmt_seconds(r.cold),
-            f"{fmt_seconds(r.rebuild_new)} / {fmt_seconds(r.rebuild_same)}",
+            f"{fmt_seconds(r.rebuild_cli)} / {fmt_seconds(r.rebuild_new)} / "
+            f"{fmt_seconds(r.rebuild_same)}",
             fmt_seconds(r.add),
             fmt_seconds(r.edit),
             fmt_seconds(r.delete),
@@ -571,13 +595,23 @@ def report(results: Sequence[SizeResult], info: dict[str, Any], total: float) ->
     single = any(
         len(t.runs) == 1
         for r in results
-        for t in (r.cold, r.rebuild_new, r.rebuild_same, r.add, r.edit, r.delete, r.end_to_end)
+        for t in (
+            r.cold,
+            r.rebuild_cli,
+            r.rebuild_new,
+            r.rebuild_same,
+            r.add,
+            r.edit,
+            r.delete,
+            r.end_to_end,
+        )
     )
     lines = [
         table(results),
         "",
         f"Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), "
         f"{info['memory']} RAM, Python {info['python']}, {info['platform']}; "
+        f"seeds/ and public/ on {info['filesystem']}; "
         f"load average {info['load_before']:.2f} before, {info['load_after']:.2f} after",
         f"Core measured: feeds/*.py digest {info['feeds_digest']}"
         + (
@@ -660,6 +694,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, metavar="N", help="only profile one cold build of N items"
     )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where seeds/ and public/ are made (default: the system's temporary folder); "
+        "/dev/shm measures the code without the disk",
+    )
     parser.add_argument("--cold-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -672,12 +713,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sizes = QUICK_SIZES if args.quick else args.sizes
     info = machine()
+    info["filesystem"] = filesystem(args.dir or Path(tempfile.gettempdir()))
     started = time.perf_counter()
     progress(f"sizes {', '.join(map(str, sizes))} on {info['cpu']}, {info['cores']} cores")
     results: list[SizeResult] = []
     rate: float | None = None
     for size in sizes:
-        with scratch() as work:
+        with scratch(args.dir) as work:
             results.append(measure_size(size, REPEATS, args.cheap, rate, work))
         last = results[-1]
         if last.baseline.median is not None:
@@ -700,8 +742,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def scratch() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="osce-bench-") as folder:
+def scratch(parent: Path | None = None) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="osce-bench-", dir=parent) as folder:
         yield Path(folder)
 
 

@@ -20,14 +20,20 @@ State kept in `public/.osce-feeds/` (published like any other file, never served
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import functools
 import hashlib
+import itertools
 import json
 import os
+import sys
+import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from feeds.catalog import Change, GroupKey, Index, group_order, merge_items
 from feeds.config import Config
@@ -35,6 +41,7 @@ from feeds.layout import (
     INDEX,
     OPML,
     SUBSCRIPTION_FORMATS,
+    Boundaries,
     Document,
     FeedSpec,
     documents,
@@ -42,16 +49,29 @@ from feeds.layout import (
     feed_specs,
     month_path,
 )
-from feeds.model import Catalog, Issue, Kind, Level, Record
+from feeds.model import Catalog, Entry, Issue, Kind, Level, Record
 from feeds.parse import parse_seed
-from feeds.publish import STATE_DIR, Publisher, PublishReport
-from feeds.site import feed_page, index_page, month_page, opml_document, render_site
+from feeds.publish import MANIFEST, STATE_DIR, Publisher, PublishReport, write_atomic
+from feeds.site import (
+    CategoryLinks,
+    feed_page,
+    front_pages,
+    index_page,
+    month_links,
+    month_page,
+    months,
+    opml_document,
+    render_site,
+)
 from feeds.writer import Writer
 
 SITE_TITLE = "OSCE news and press releases"
 REGISTRY = f"{STATE_DIR}/groups.json"
+INPUTS = f"{STATE_DIR}/inputs.json"  # what the last `build` depended on, and its result
 LAST_GOOD = f"{STATE_DIR}/last-good"
 SEED_SUFFIX = ".txt"
+FORK_MIN_WORK = 2000  # documents and month pages below which one process does it all
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +93,8 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    catalog: Catalog
+    catalog: Catalog | None  # None when `build` found nothing changed and stopped there
+    items: int
     issues: tuple[Issue, ...]
     report: PublishReport
     seeds: int
@@ -83,9 +104,13 @@ class BuildResult:
     def summary(self) -> str:
         counts = {level: sum(1 for i in self.issues if i.level is level) for level in Level}
         problems = ", ".join(f"{n} {level}s" for level, n in counts.items() if n) or "no problems"
+        done = (
+            f"{len(self.report.written)} files written, {len(self.report.removed)} removed"
+            if self.catalog is not None
+            else "nothing changed since the last build"
+        )
         return (
-            f"{self.seeds} seed files, {len(self.catalog.entries)} items, {self.feeds} feeds; "
-            f"{len(self.report.written)} files written, {len(self.report.removed)} removed; "
+            f"{self.seeds} seed files, {self.items} items, {self.feeds} feeds; {done}; "
             f"{problems}; {self.seconds * 1000:.0f} ms"
         )
 
@@ -264,11 +289,106 @@ def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Out
 
 
 def build(config: Config) -> BuildResult:
-    """Read the seeds, publish their feeds; returns what was done and found."""
-    return Builder(config).build()
+    """Read the seeds, publish their feeds; returns what was done and found.
+
+    When nothing changed since the last `build` (the same seed files, settings and
+    code, and `public/` as that build left it), it stops there, having read no seed
+    (`osce-feeds build` run again and again, from cron say, costs next to nothing)."""
+    started = time.perf_counter()
+    inputs = Inputs.now(config)
+    unchanged = inputs.unchanged_since(config.public)
+    if unchanged is not None:
+        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
+    builder = Builder(config)
+    result = builder.build()
+    if builder.stamps() == inputs.seeds:  # no seed changed while it was read
+        inputs.record(config.public, builder.publisher.manifest, result)
+    return result
 
 
-Stamp = tuple[int, int, int]
+Stamp = tuple[int, int, int, int]  # size, mtime, inode, ctime: a changed file changes it
+
+
+def stamp_of(stat: os.stat_result) -> Stamp:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a build's result depends on, in a form cheap to check: the code, the
+    settings and the stamps of the seed files. `build` records them with the
+    manifest it published and its result; equal inputs, with every published file
+    as the manifest says, give that result again."""
+
+    code: str
+    settings: str
+    seeds: dict[str, Stamp]
+
+    @classmethod
+    def now(cls, config: Config) -> Inputs:
+        seeds: dict[str, Stamp] = {}
+        for name in seed_names(config.seeds):
+            with contextlib.suppress(OSError):
+                seeds[name] = stamp_of(os.stat(config.seeds / name))
+        # Every setting but those of the server and of the daemon's hooks.
+        settings = dataclasses.replace(config, host="", port=0, after_publish="")
+        return cls(code_digest(), repr(settings), seeds)
+
+    def digest(self) -> str:
+        rows = [self.code, self.settings, sorted(self.seeds.items())]
+        return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+    def unchanged_since(self, public: Path) -> BuildResult | None:
+        """The recorded result, when nothing it depends on changed since."""
+        try:
+            recorded = json.loads((public / INPUTS).read_bytes())
+            manifest = (public / MANIFEST).read_bytes()
+            if recorded["inputs"] != self.digest():
+                return None
+            if recorded["manifest"] != hashlib.sha256(manifest).hexdigest():
+                return None  # published since (by the daemon, say)
+            for path, (_, size, mtime) in json.loads(manifest).items():
+                stat = os.stat(public / path)
+                if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                    return None  # changed by hand, or torn by a crash
+            issues = tuple(
+                Issue(s, n, Level(level), text) for s, n, level, text in recorded["issues"]
+            )
+            return BuildResult(
+                catalog=None,
+                items=int(recorded["items"]),
+                issues=issues,
+                report=PublishReport((), (), len(json.loads(manifest)), 0),
+                seeds=len(self.seeds),
+                seconds=0.0,
+                feeds=int(recorded["feeds"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # no record, a damaged one, or a published file gone
+
+    def record(
+        self, public: Path, manifest: Mapping[str, object] | None, result: BuildResult
+    ) -> None:
+        """Keep these inputs with the manifest just published and the result."""
+        manifest_bytes = (public / MANIFEST).read_bytes() if manifest is not None else b""
+        rows = {
+            "inputs": self.digest(),
+            "manifest": hashlib.sha256(manifest_bytes).hexdigest(),
+            "items": result.items,
+            "feeds": result.feeds,
+            "issues": [[i.source, i.line, str(i.level), i.message] for i in result.issues],
+        }
+        write_atomic(public / INPUTS, json.dumps(rows, ensure_ascii=False, indent=0).encode())
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of this package's source: other code may publish other bytes."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(sys.version.encode())
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 class Builder:
@@ -277,8 +397,9 @@ class Builder:
     whose size, mtime or inode changed (or only `changed`, when the watcher says
     which), and re-render and publish only the documents those touch."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, workers: int = 0) -> None:
         self.config = config
+        self.workers = workers  # processes for a first build; 0: as many as pay
         self.writer = Writer(config)
         self.publisher = Publisher(config.public)
         self.index: Index | None = None
@@ -289,6 +410,7 @@ class Builder:
         # feed path -> {document name: (what it is made of, its files' paths)}
         self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
         self.pages: set[str] = set()  # index, OPML and month pages
+        self.boundaries = Boundaries(config.feed_size)
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         started = time.perf_counter()
@@ -306,8 +428,8 @@ class Builder:
         change = self._merge([m for m in moved if m is not None])
         catalog = self.index.catalog()
         if first:
-            paths, files = self._render_everything(catalog)
-            report = self.publisher.sync(files, paths)
+            paths, streams = self._render_everything(catalog)
+            report = self.publisher.sync(streams[0], paths, forked=streams[1:])
         else:
             written, removed = self._render_change(catalog, change)
             report = self.publisher.apply(written, removed)
@@ -318,6 +440,7 @@ class Builder:
         )
         return BuildResult(
             catalog=catalog,
+            items=len(catalog.entries),
             issues=tuple(issues),
             report=report,
             seeds=len(self.seeds),
@@ -325,12 +448,15 @@ class Builder:
             feeds=1 + len(catalog.groups),
         )
 
+    def stamps(self) -> dict[str, Stamp]:
+        """The stamp of every seed file as it was last read."""
+        return {name: stamp for name, (stamp, _) in self.seeds.items()}
+
     def _reread(self, name: str) -> tuple[tuple[Record, ...], tuple[Record, ...]] | None:
         """Read one seed again if it changed; returns its records before and after."""
         path = self.config.seeds / name
         try:
-            stat = path.stat()
-            stamp: Stamp | None = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+            stamp: Stamp | None = stamp_of(path.stat())
         except OSError:
             stamp = None
         before = self.seeds.get(name)
@@ -350,7 +476,7 @@ class Builder:
         if seed.good is not None and self.last_good.get(name) != seed.good:
             self.last_good[name] = seed.good
             self.good_changed.add(name)
-        self.seeds[name] = (stamp or (0, 0, 0), seed)
+        self.seeds[name] = (stamp or (0, 0, 0, 0), seed)
         return (old, seed.records)
 
     def _merge(self, moved: list[tuple[tuple[Record, ...], tuple[Record, ...]]]) -> Change:
@@ -366,34 +492,64 @@ class Builder:
         files[REGISTRY] = registry_bytes(self.index.slugs)
         return files
 
-    def _render_everything(self, catalog: Catalog) -> tuple[list[str], Iterator[tuple[str, bytes]]]:
-        """Every path of `public/`, and a stream of every file: feeds are rendered as
-        they are published, so their bytes are never all in memory at once."""
-        docs = [
-            doc
-            for spec in feed_specs(catalog, SITE_TITLE)
-            for doc in documents(spec, self.config.feed_size)
-        ]
-        site = render_site(catalog, self.config, SITE_TITLE)
+    def _render_everything(
+        self, catalog: Catalog
+    ) -> tuple[list[str], list[Iterator[tuple[str, bytes]]]]:
+        """Every path of `public/`, and the files as streams that render them as they
+        are read (so that their bytes are never all in memory at once): one stream,
+        or one per worker, each a range of time (a page holds entries of one span of
+        time, so each entry is rendered by one worker only)."""
+        specs = feed_specs(catalog, SITE_TITLE)
+        size, boundaries = self.config.feed_size, self.boundaries
+        docs = [doc for spec in specs for doc in documents(spec, size, boundaries.positions(spec))]
+        for doc in docs:
+            self.feeds.setdefault(doc.feed.path, {})[doc.name] = (
+                document_key(doc),
+                tuple(document_paths(doc)),
+            )
+        pages = months(catalog.entries)
+        front = front_pages(specs, self.config, SITE_TITLE)
         state = self._state_files()
-        self.pages = set(site)
-        paths = [path for doc in docs for path in document_paths(doc)] + [*site, *state]
+        self.pages = {*front, *pages}
+        paths = [
+            *(path for doc in docs for path in document_paths(doc)),
+            *front,
+            *pages,
+            *state,
+        ]
+        links = month_links(catalog)
+        # Each piece of work: when (newest first), its weight (entries; a month page's
+        # entry costs about twice a feed's), and how to render it.
+        work: list[tuple[int, int, Callable[[], Mapping[str, bytes]]]] = [
+            (
+                doc.entries[0].order if doc.entries else 0,
+                len(doc.entries),
+                functools.partial(document_files, doc, self.writer),
+            )
+            for doc in docs
+        ]
+        work.extend(
+            (items[0].order, 2 * len(items), functools.partial(month_file, path, items, links))
+            for path, items in pages.items()
+        )
+        workers = self.workers or (auto_workers() if len(work) >= FORK_MIN_WORK else 1)
+        # The first share also writes the front pages and the state (a fixed head start).
+        shares = split_by_time(work, workers, head=len(catalog.entries) // 4)
 
-        def files() -> Iterator[tuple[str, bytes]]:
-            for doc in docs:
-                yield from self._render_document(doc, {}).items()
-            yield from site.items()
-            yield from state.items()
+        def files(share: list[Callable[[], Mapping[str, bytes]]]) -> Iterator[tuple[str, bytes]]:
+            for render in share:
+                yield from render().items()
 
-        return paths, files()
+        streams = [files(share) for share in shares]
+        streams[0] = itertools.chain(front.items(), state.items(), streams[0])
+        return paths, streams
 
     def _render_document(
         self, doc: Document, before: Mapping[str, tuple[object, tuple[str, ...]]]
     ) -> dict[str, bytes]:
         """The files of one document, unless what it is made of did not change."""
-        spec = doc.feed
-        key = (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-        known = self.feeds.setdefault(spec.path, {})
+        key = document_key(doc)
+        known = self.feeds.setdefault(doc.feed.path, {})
         old = before.get(doc.name)
         if old and old[0] == key:
             known[doc.name] = old
@@ -416,7 +572,9 @@ class Builder:
             if group not in change.groups and (group is not None or not change.entries):
                 continue
             before = self.feeds.pop(spec.path, {})
-            for doc in documents(spec, self.config.feed_size):
+            self.boundaries.update(spec, change.entries)
+            positions = self.boundaries.positions(spec)
+            for doc in documents(spec, self.config.feed_size, positions):
                 written.update(self._render_document(doc, before))
             now = {p for _, paths in self.feeds[spec.path].values() for p in paths}
             removed.extend(p for _, paths in before.values() for p in paths if p not in now)
@@ -439,6 +597,38 @@ class Builder:
         written.update(state)
         removed.extend({shard_path(name) for name in self.good_changed} - state.keys())
         return written, removed
+
+
+def document_key(doc: Document) -> object:
+    """Everything a document's files are made of: equal keys, equal bytes."""
+    spec = doc.feed
+    return (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
+
+
+def month_file(path: str, entries: list[Entry], links: CategoryLinks) -> dict[str, bytes]:
+    return {path: month_page(path, entries, links.slugs, links)}
+
+
+def split_by_time(work: list[tuple[int, int, T]], shares: int, head: int = 0) -> list[list[T]]:
+    """`work` as (time, weight, piece) cut into `shares` spans of time of about equal
+    weight, newest first; the first share starts with `head` weight already."""
+    pieces = sorted(work, key=lambda w: w[0])
+    total = head + sum(weight for _, weight, _ in pieces)
+    cut: list[list[T]] = [[] for _ in range(max(1, shares))]
+    done = head
+    for _, weight, piece in pieces:
+        cut[min(len(cut) - 1, done * len(cut) // max(1, total))].append(piece)
+        done += weight
+    return [share for share in cut if share] or [[]]
+
+
+def auto_workers() -> int:
+    """Processes for a cold build: one per usable core (at most four), when this
+    process may fork (it runs no other thread: a fork copies no other thread, and a
+    lock one of them held would stay held)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def document_paths(doc: Document) -> list[str]:

@@ -28,12 +28,16 @@ Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from feeds.catalog import feed_id
 from feeds.model import Catalog, Entry, Group, Kind
 
 ALL = "all"
+by_order = attrgetter("order")  # newest first
 INDEX = "index.html"
 OPML = "feeds.opml"
 ARCHIVE = "archive"
@@ -125,13 +129,19 @@ def is_boundary(entry: Entry, page_size: int) -> bool:
 COARSE_FACTOR = 4
 
 
-def documents(spec: FeedSpec, page_size: int) -> list[Document]:
-    """The subscription document, then archive pages from the newest to the oldest."""
+def documents(
+    spec: FeedSpec, page_size: int, boundaries: Sequence[int] | None = None
+) -> list[Document]:
+    """The subscription document, then archive pages from the newest to the oldest.
+
+    `boundaries`: the positions in `spec.entries` of its boundary entries, when the
+    caller keeps them (`Boundaries`); found by a scan of every entry otherwise."""
     entries = spec.entries
     # Page limits, as indexes into `entries` (newest first): a page starts at a boundary.
     # The subscription feed holds at least `page_size` entries and ends at a limit.
-    # (`is_boundary`, inlined: this scan runs over every entry of every changed feed)
-    fine = [i for i, e in enumerate(entries) if not e.number % page_size and i >= page_size]
+    if boundaries is None:  # (`is_boundary`, inlined)
+        boundaries = [i for i, e in enumerate(entries) if not e.number % page_size]
+    fine = [i for i in boundaries if i >= page_size]
     # Older history, from the first coarse limit on, goes in pages of a few times the
     # size: fewer files for the same entries. Coarse limits are fine limits too.
     coarse = page_size * COARSE_FACTOR
@@ -150,6 +160,46 @@ def documents(spec: FeedSpec, page_size: int) -> list[Document]:
         newer = names[n - 1] if not older else ""
         docs.append(Document(spec, names[n], entries[start:end], older, newer))
     return docs
+
+
+class Boundaries:
+    """The boundary entries of each feed, kept across changes, so that the pages of
+    a feed that changed are found without a scan of all its entries (the feed of
+    every item changes with every new item)."""
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self.feeds: dict[str, list[Entry]] = {}  # feed path -> its boundaries, newest first
+
+    def positions(self, spec: FeedSpec) -> list[int]:
+        """Where the feed's boundary entries are in `spec.entries`."""
+        found = self.feeds.get(spec.path)
+        if found is None:
+            size = self.page_size
+            found = self.feeds[spec.path] = [e for e in spec.entries if not e.number % size]
+        return [bisect.bisect_left(spec.entries, e.order, key=by_order) for e in found]
+
+    def update(self, spec: FeedSpec, changes: Iterable[tuple[Entry | None, Entry | None]]) -> None:
+        """Entries that left or joined the feed since its boundaries were last found."""
+        found = self.feeds.get(spec.path)
+        changes = list(changes)
+        if found is None or len(changes) > max(256, len(spec.entries) // 8):
+            self.feeds.pop(spec.path, None)  # found by a scan when next asked for
+            return
+        size = self.page_size
+        # Those that left first: one that joins may take the place of one that left.
+        for entry in (before for before, _ in changes):
+            if entry is not None and not entry.number % size and in_feed(spec, entry):
+                at = bisect.bisect_left(found, entry.order, key=by_order)
+                if at < len(found) and found[at] == entry:
+                    del found[at]
+        for entry in (after for _, after in changes):
+            if entry is not None and not entry.number % size and in_feed(spec, entry):
+                found.insert(bisect.bisect_left(found, entry.order, key=by_order), entry)
+
+
+def in_feed(spec: FeedSpec, entry: Entry) -> bool:
+    return spec.kind is None or spec.name in entry.names(spec.kind)
 
 
 def item_anchor(entry: Entry) -> str:

@@ -76,6 +76,11 @@ class ParseResult:
     issues: tuple[Issue, ...]
 
 
+def order_value(date: dt.date, second: int) -> int:
+    """Smaller for later times: sorting by it puts the newest first."""
+    return -(date.toordinal() * 1_000_000 + second)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One item after merging every sighting of it: what a feed publishes."""
@@ -93,9 +98,13 @@ class Entry:
     summary: str
     # The id's first 32 bits as a number: spreads entries evenly over archive pages.
     number: int = field(init=False, repr=False, compare=False)
+    # Sorts entries newest first (`order_value`); distinct among the entries of a
+    # catalog, since seconds are distinct within a date. Kept, as catalogs sort often.
+    order: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "number", int(self.id[9:17], 16))
+        object.__setattr__(self, "order", order_value(self.date, self.second))
 
     def names(self, kind: Kind) -> tuple[str, ...]:
         if kind is Kind.TOPIC:

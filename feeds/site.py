@@ -28,6 +28,7 @@ from feeds.layout import (
 )
 from feeds.model import Catalog, Entry, Kind
 
+MONTH_PAGE_SHAPE = "items/YYYY/MM.html"  # where every month page sits (`month_path`)
 HEADINGS = {
     None: "Everything",
     Kind.TOPIC: "Topics (What we do)",
@@ -52,21 +53,26 @@ ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 
 
 def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
-    specs = feed_specs(catalog, site_title)
-    slugs = {(group.kind, group.name): group.slug for group in catalog.groups}
-    files = {
+    files = front_pages(feed_specs(catalog, site_title), config, site_title)
+    links = month_links(catalog)
+    for path, entries in months(catalog.entries).items():
+        files[path] = month_page(path, entries, links.slugs, links)
+    return files
+
+
+def front_pages(specs: list[FeedSpec], config: Config, site_title: str) -> dict[str, bytes]:
+    """The index, the OPML list of feeds and the stylesheet."""
+    return {
         INDEX: index_page(specs, site_title),
         OPML: opml_document(specs, config, site_title),
         STYLESHEET: (STYLE + "\n").encode(),
     }
-    links = (
-        CategoryLinks(slugs, relative_root(month_path(catalog.entries[0])))
-        if catalog.entries
-        else None
-    )
-    for path, entries in months(catalog.entries).items():
-        files[path] = month_page(path, entries, slugs, links)
-    return files
+
+
+def month_links(catalog: Catalog) -> CategoryLinks:
+    """Category links for every month page (all at one depth)."""
+    slugs = {(group.kind, group.name): group.slug for group in catalog.groups}
+    return CategoryLinks(slugs, relative_root(MONTH_PAGE_SHAPE))
 
 
 def months(entries: Iterable[Entry]) -> dict[str, list[Entry]]:

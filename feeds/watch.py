@@ -152,7 +152,7 @@ class Daemon:
             "ok": last is not None and self.last_error is None,
             "last_build": self.last_built.isoformat() if self.last_built else None,
             "build_ms": round(last.seconds * 1000, 1) if last else None,
-            "items": len(last.catalog.entries) if last else 0,
+            "items": last.items if last else 0,
             "feeds": last.feeds if last else 0,
             "seed_files": last.seeds if last else 0,
             "problems": {level.value: sum(i.level is level for i in issues) for level in Level},

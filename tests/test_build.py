@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.build import build, build_files, read_seeds, read_state
+from feeds.build import Builder, build, build_files, read_seeds, read_state
 from feeds.config import Config
 from feeds.parse import parse_seed
+from feeds.publish import MANIFEST
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
 
@@ -120,11 +121,52 @@ def test_feed_size_keeps_the_newest(config: Config) -> None:
 
 
 def test_second_build_of_unchanged_seeds_writes_nothing(config: Config) -> None:
-    build(config)
+    first = build(config)
     before = snapshot(config.public)
-    result = build(config)
-    assert result.report.written == ()
-    assert snapshot(config.public) == before
+    for result in (build(config), Builder(config).build()):  # stopping early, or not
+        assert result.report.written == ()
+        assert result.report.removed == ()
+        assert (result.items, result.feeds) == (first.items, first.feeds) == (14, 31)
+        assert snapshot(config.public) == before
+    assert build(config).catalog is None  # it found nothing changed and read no seed
+    assert "nothing changed since the last build" in build(config).summary()
+
+
+def test_a_build_after_any_change_of_its_inputs_does_the_work(
+    config: Config, tmp_path: Path
+) -> None:
+    """`build` stops early only when nothing it depends on changed: each of these
+    changes makes it read the seeds again and put `public/` right."""
+    page = sorted(config.seeds.glob("*.txt"))[0]
+    changes = {
+        "seed rewritten with the same size and mtime": lambda: rewrite_keeping_stamp(page),
+        "seed added": lambda: shutil.copy(page, config.seeds / "copy.txt"),
+        "seed deleted": lambda: (config.seeds / "copy.txt").unlink(),
+        "published file edited": lambda: (config.public / "all.atom").write_text("mine"),
+        "published file deleted": lambda: (config.public / "all.rss").unlink(),
+        "record damaged": lambda: (config.public / ".osce-feeds/inputs.json").write_text("{"),
+    }
+    build(config)
+    expected = {p: d for p, (d, _) in snapshot(config.public).items() if "/" not in p}
+    for change, make in changes.items():
+        make()
+        result = build(config)
+        assert result.catalog is not None, change
+        now = {p: d for p, (d, _) in snapshot(config.public).items() if "/" not in p}
+        assert now == expected, change
+    other = Config(seeds=config.seeds, public=config.public, base_url="https://other.example/")
+    assert build(other).catalog is not None  # other settings
+    assert build(other).catalog is None
+
+
+def rewrite_keeping_stamp(page: Path) -> None:
+    """A page rewritten in place (same inode), its size and mtime put back: only its
+    ctime tells."""
+    stat = page.stat()
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"OSCE", b"OSZE", 1))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert page.stat().st_size == stat.st_size
 
 
 def test_ids_do_not_depend_on_file_names_or_base_url(config: Config, tmp_path: Path) -> None:
@@ -255,3 +297,29 @@ def test_seed_deleted_while_no_daemon_ran_loses_its_last_good_copy(config: Confi
     (config.seeds / name).write_text("502 Bad Gateway")
     build(config)
     assert len(feed(config.public, "all.atom").entries) == 7
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_build_shared_by_forked_workers_publishes_the_same_bytes(
+    tmp_path: Path, workers: int
+) -> None:
+    """A cold build of a large archive renders in several processes (each a span of
+    time); small pages (feed size 4) make hundreds of documents to share out here."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for page in [*CORPUS_PAGES, *sorted(SAMPLE_SEEDS.glob("*.txt"))]:
+        shutil.copy(page, seeds / f"{page.parent.name}-{page.name}")
+    built = {}
+    for n in (1, workers):
+        config = Config(
+            seeds=seeds, public=tmp_path / f"public-{n}", base_url=BASE_URL, feed_size=4
+        )
+        result = Builder(config, workers=n).build()
+        assert len(result.report.written) == len(snapshot(config.public)) - 1  # (manifest)
+        built[n] = {
+            path: data for path, (data, _) in snapshot(config.public).items() if path != MANIFEST
+        }
+    assert built[workers] == built[1]
+    reference = build_files(read_seeds(seeds), read_state(Path("/nonexistent")), config).files
+    assert built[1] == reference
+    assert sum(path.startswith("archive/") for path in reference) > 50

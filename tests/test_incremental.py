@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -62,17 +63,18 @@ def published(public: Path) -> dict[str, bytes]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(step, min_size=1, max_size=12), st.booleans())
+@given(st.lists(step, min_size=1, max_size=12), st.booleans(), st.sampled_from([3, 50]))
 def test_daemon_builds_equal_cold_builds(
-    actions: list[tuple[str, str, object]], told: bool
+    actions: list[tuple[str, str, object]], told: bool, feed_size: int
 ) -> None:
     """`told`: the daemon is told which seeds changed (as the watcher does), or it
-    finds out by itself (a scan of the seeds folder)."""
+    finds out by itself (a scan of the seeds folder). A feed size of 3 cuts the
+    feeds into many archive pages, whose limits the daemon keeps across changes."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         seeds = root / "seeds"
         seeds.mkdir()
-        config = Config(seeds=seeds, public=root / "public", base_url=BASE_URL)
+        config = Config(seeds=seeds, public=root / "public", base_url=BASE_URL, feed_size=feed_size)
         daemon = Builder(config)
         daemon.build()
         for action in actions:
@@ -83,7 +85,7 @@ def test_daemon_builds_equal_cold_builds(
             daemon.build(touched if told else None)
 
             # A cold build (no cache) from the same state of public/ ...
-            cold = Config(seeds=seeds, public=before, base_url=BASE_URL)
+            cold = replace(config, public=before)
             build(cold)
             assert published(config.public) == published(before)
             # ... which is what the reference, doing everything every time, gives ...
@@ -95,7 +97,7 @@ def test_daemon_builds_equal_cold_builds(
 
             # ... and from nothing: the same files, but for the empty feeds kept for
             # groups whose items were all withdrawn.
-            fresh = Config(seeds=seeds, public=root / "fresh", base_url=BASE_URL)
+            fresh = replace(config, public=root / "fresh")
             shutil.rmtree(fresh.public, ignore_errors=True)
             if all(parse_seed(p.read_bytes(), p.name).records for p in seeds.glob("*.txt")):
                 build(fresh)
