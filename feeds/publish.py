@@ -2,9 +2,9 @@
 
 Each file is written to a temporary name in its own folder, then moved over the old
 one with `os.replace`, so a reader sees the old bytes or the new, never half of them.
-Only the manifest is flushed to disk; after a crash the next build finds torn files
-by their size and rewrites them. Files whose bytes are unchanged are not touched (their mtime,
-and so ETag and Last-Modified, stay put). Files published before and no longer
+Only the manifest is flushed to disk, when it gains paths; after a crash the next
+build finds torn files by their size and rewrites them. Files whose bytes are
+unchanged are not touched (their mtime, and so ETag and Last-Modified, stay put). Files published before and no longer
 rendered are removed; files that publish never wrote are left alone.
 
 A manifest in `public/.osce-feeds/` records what was published, with each file's
@@ -109,7 +109,9 @@ class Publisher:
                 removed.append(path)
         self.manifest = new
         if written or removed or arriving or not (self.public / MANIFEST).is_file():
-            write_atomic(self.public / MANIFEST, _manifest_bytes(new), durable=True)
+            # Not flushed: its paths are among those of the flushed one before, or of
+            # the one before that; lost in a crash, it costs the next build a compare.
+            write_atomic(self.public / MANIFEST, _manifest_bytes(new))
         return PublishReport(
             tuple(written),
             tuple(removed),

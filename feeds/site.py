@@ -8,6 +8,7 @@ links inside OPML are absolute, as readers need. No I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from html import escape
 
@@ -187,17 +188,23 @@ def index_row(spec: FeedSpec) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def feed_page_row(entry: Entry, root: str) -> str:
+    """One item on a feed's page (the same on every change of the feed while it is
+    among the newest)."""
+    return (
+        f'<li><a href="{root}{item_path(entry)}">{escape(entry.title)}</a><br>'
+        f'<span class="meta nowrap"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
+        "</span></li>\n"
+    )
+
+
 def feed_page(doc: Document, site_title: str, base_url: str) -> bytes:
     """The items of a feed's subscription document, with its subscribe links."""
     spec = doc.feed
     path = feed_page_path(spec)
     root = relative_root(path)
-    rows = "".join(
-        f'<li><a href="{root}{item_path(entry)}">{escape(entry.title)}</a><br>'
-        f'<span class="meta nowrap"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
-        "</span></li>\n"
-        for entry in doc.entries
-    )
+    rows = "".join([feed_page_row(entry, root) for entry in doc.entries])
     older = (
         f'<p class="meta">Older items are in the feed\'s <a href="{root}'
         f'{archive_path(spec.path, doc.previous)}">archive</a> (for feed readers).</p>\n'
