@@ -11,7 +11,7 @@ Tests hold `Builder` to `build_files` after any sequence of changes.
 State kept in `public/.osce-feeds/` (published like any other file, never served):
 - `groups.json`: the slug of every group ever published, so feed URLs never move and
   a group whose last item was withdrawn keeps an (empty) feed;
-- `last-good/XX.json`: the last version of each seed file that yielded items, so that
+- `last-good/XX.pack`: the last version of each seed file that yielded items, so that
   a file turned into an error page or a truncated copy keeps its items published;
   in 256 shards by a hash of the file name (thousands of seeds would otherwise be
   thousands of files to write, and a change rewrites one shard).
@@ -19,7 +19,6 @@ State kept in `public/.osce-feeds/` (published like any other file, never served
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import dataclasses
 import functools
@@ -160,7 +159,7 @@ def read_state(public: Path) -> State:
     last_good: dict[str, bytes] = {}
     good_dir = public / LAST_GOOD
     if good_dir.is_dir():
-        for path in good_dir.glob("*.json"):
+        for path in good_dir.glob("*.pack"):
             last_good.update(good_from_shard(path.read_bytes()))
     return State(known, last_good)
 
@@ -168,23 +167,26 @@ def read_state(public: Path) -> State:
 @functools.lru_cache(maxsize=1 << 16)
 def shard_path(name: str) -> str:
     """The last-good shard that holds a seed's last good version."""
-    return f"{LAST_GOOD}/{hashlib.blake2b(name.encode(), digest_size=1).hexdigest()}.json"
+    return f"{LAST_GOOD}/{hashlib.blake2b(name.encode(), digest_size=1).hexdigest()}.pack"
 
 
 def shard_bytes(good: Mapping[str, bytes]) -> bytes:
-    rows = {name: base64.b64encode(data).decode() for name, data in sorted(good.items())}
-    return json.dumps(rows, indent=0).encode()
+    """Seed files in one file: a JSON line of [name, size] rows, then their bytes."""
+    names = sorted(good)
+    header = json.dumps([[name, len(good[name])] for name in names], ensure_ascii=False)
+    return b"".join([header.encode(), b"\n", *(good[name] for name in names)])
 
 
 def good_from_shard(data: bytes) -> dict[str, bytes]:
     try:
-        rows = json.loads(data)
-        return {
-            name: base64.b64decode(text)
-            for name, text in rows.items()
-            if is_seed_name(name) and isinstance(text, str)
-        }
-    except (ValueError, AttributeError):
+        header, _, body = data.partition(b"\n")
+        good, at = {}, 0
+        for name, size in json.loads(header):
+            good[name], at = body[at : at + size], at + size
+        if at != len(body):
+            raise ValueError("sizes do not add up")
+        return {name: data for name, data in good.items() if is_seed_name(name)}
+    except (ValueError, TypeError):
         return {}  # a damaged shard: its seeds lose their fallback, nothing else
 
 

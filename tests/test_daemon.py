@@ -645,7 +645,7 @@ def test_media_types(served: Daemon, path: str, media_type: str) -> None:
         "/.osce-feeds/manifest.json",
         "/.osce-feeds/groups.json",
         "/.osce-feeds/lock",
-        "/.osce-feeds/last-good/00.json",
+        "/.osce-feeds/last-good/00.pack",
         "/%2eosce-feeds/manifest.json",
         "/items/../.osce-feeds/manifest.json",
         f"/../seeds/{SAMPLE_A}",
