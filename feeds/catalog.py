@@ -14,59 +14,73 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-import re
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, replace
+from itertools import chain
+from operator import attrgetter
 
 from slugify import slugify
 
-from feeds.model import Catalog, Entry, Group, Kind, Record
+from feeds.model import Catalog, Entry, Group, Kind, Record, order_value
 
 # Entry and feed ids are name-based UUIDs in this namespace: they depend on the item
 # alone, never on paths, the base URL, order or time.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://www.osce.org/newsroom")
+NAMESPACE_BYTES = NAMESPACE.bytes
 # Entries of one date get distinct seconds in this window after the day's anchor time.
 SECONDS_PER_DAY_WINDOW = 3600
 
-TYPOGRAPHIC = str.maketrans(
-    {
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "′": "'",
-        "`": "'",
-        "´": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "″": '"',
-        "«": '"',
-        "»": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "−": "-",
-        "…": "...",
-    }
-)
-SPACE_RUNS = re.compile(r"\s+")
+# Typographic marks and their plain spellings. Replaced mark by mark: str.translate
+# looks each character of a non-ASCII text up in this table, several times slower.
+TYPOGRAPHIC = {
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "`": "'",
+    "´": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "«": '"',
+    "»": '"',
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+    "…": "...",
+}
+# The marks that ASCII text can hold (the backtick), all NFKC can leave in it.
+ASCII_TYPOGRAPHIC = {mark: plain for mark, plain in TYPOGRAPHIC.items() if mark.isascii()}
 GroupKey = tuple[Kind, str]
 KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
+by_order = attrgetter("order")  # sort key: newest first
 
 
 def normalise_text(text: str) -> str:
     """The form in which two spellings of one text compare equal: Unicode NFKC,
     straight quotes and dashes, single spaces, case-folded."""
-    text = unicodedata.normalize("NFKC", text).translate(TYPOGRAPHIC)
-    return SPACE_RUNS.sub(" ", text).strip().casefold()
+    marks = ASCII_TYPOGRAPHIC
+    if not text.isascii():  # NFKC leaves ASCII text as it is
+        text = unicodedata.normalize("NFKC", text)
+        marks = TYPOGRAPHIC
+    for mark, plain in marks.items():
+        if mark in text:
+            text = text.replace(mark, plain)
+    # The space is the only printable whitespace; str.split() splits at runs of
+    # exactly the characters that the regex \s matches.
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
+    return text.casefold()
 
 
 def identity_key(record: Record) -> str:
@@ -76,11 +90,10 @@ def identity_key(record: Record) -> str:
 def id_from_key(key: str) -> str:
     """`urn:uuid:` and the name-based (v5) UUID of the key; what `uuid.uuid5` gives,
     without building UUID objects (a cold build makes tens of thousands)."""
-    raw = bytearray(hashlib.sha1(NAMESPACE.bytes + key.encode()).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(NAMESPACE_BYTES + key.encode()).hexdigest()
+    # The version (5) is the 13th hex digit; the variant bits (10) top the 17th.
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
 def feed_id(kind: Kind | None, name: str = "") -> str:
@@ -92,23 +105,42 @@ def feed_id(kind: Kind | None, name: str = "") -> str:
 def merge_items(records: Iterable[Record], known: Mapping[GroupKey, str] | None = None) -> Catalog:
     """One entry per item, newest first, and the groups of every topic, mission and
     content type, including those in `known` that no longer hold any entry."""
+    records = list(records)
     by_key: dict[str, list[Record]] = defaultdict(list)
     for record in records:
         by_key[identity_key(record)].append(record)
-    vocabulary = complete_names(r for group in by_key.values() for r in group)
-    merged = [merge_records(key, group, vocabulary) for key, group in by_key.items()]
-    entries = assign_seconds(merged)
-    return Catalog(entries=entries, groups=group_entries(entries, known or {}))
+    vocabulary = {kind: frozenset(names) for kind, names in name_counts(records).items()}
+    by_date: dict[dt.date, list[str]] = defaultdict(list)
+    for key, sightings in by_key.items():
+        by_date[sightings[0].date].append(key)
+    entries = merge_all(by_key, vocabulary, by_date)
+    return Catalog(entries=tuple(entries), groups=group_entries(entries, known or {}))
 
 
-def complete_names(records: Iterable[Record]) -> dict[Kind, frozenset[str]]:
-    """Every name seen complete (not on a page's cut last line), by kind: the evidence
-    that a tentative value is whole."""
-    names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
-    for record in records:
-        for kind, name in record_names(record):
-            names[kind].add(name)
-    return {kind: frozenset(found) for kind, found in names.items()}
+def name_counts(records: Collection[Record]) -> dict[Kind, Counter[str]]:
+    """How often the records give each name complete (not on a page's cut last line),
+    by kind: the evidence that a tentative value is whole."""
+    return {
+        Kind.TOPIC: Counter(chain.from_iterable(record.topics for record in records)),
+        Kind.MISSION: Counter(chain.from_iterable(record.missions for record in records)),
+        Kind.TYPE: Counter(record.content_type for record in records if record.content_type),
+    }
+
+
+def merge_all(
+    sightings: Mapping[str, list[Record]],
+    vocabulary: Mapping[Kind, Container[str]],
+    by_date: Mapping[dt.date, Iterable[str]],
+) -> list[Entry]:
+    """The entry of every item (`by_date`: the keys of the sightings, by date), with
+    its second (`day_seconds`), newest first."""
+    entries = [
+        merge_records(key, sightings[key], vocabulary, second)
+        for keys in by_date.values()
+        for key, second in day_seconds(keys).items()
+    ]
+    entries.sort(key=by_order)
+    return entries
 
 
 def merge_records(
@@ -167,36 +199,20 @@ def _most_common(counts: Counter[str]) -> str:
 
 
 def sorted_names(names: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(names, key=lambda name: (name.casefold(), name)))
-
-
-def assign_seconds(entries: Iterable[Entry]) -> tuple[Entry, ...]:
-    """Give each entry a second within its day's window, distinct within the date
-    (see `assign_day`). Returns newest first."""
-    by_date: dict[dt.date, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_date[entry.date].append(entry)
-    placed = [e for day in by_date.values() for e in assign_day(day)]
-    placed.sort(key=order_key)
-    return tuple(placed)
+    """Case-insensitive order, ties in code point order: the stable second sort keeps
+    the order of the first among names equal but for case."""
+    names = tuple(names)
+    return tuple(sorted(sorted(names), key=str.casefold)) if len(names) > 1 else names
 
 
 def key_digest(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
 
-def assign_day(entries: Iterable[Entry]) -> list[Entry]:
-    """The entries of one date with their seconds (`day_seconds`); an entry that
-    keeps its second is returned as the same object."""
-    day = list(entries)
-    seconds = day_seconds(e.key for e in day)
-    return [e if e.second == seconds[e.key] else replace(e, second=seconds[e.key]) for e in day]
-
-
 def day_seconds(keys: Iterable[str]) -> dict[str, int]:
     """Seconds for the items of one date: each from a hash of its key, so that it does
     not move when other items arrive; a collision probes to the next free one."""
-    day = sorted((key_digest(key), key) for key in keys)
+    day = sorted([(key_digest(key), key) for key in keys])
     window = max(SECONDS_PER_DAY_WINDOW, len(day))
     taken: set[int] = set()
     seconds = {}
@@ -209,22 +225,32 @@ def day_seconds(keys: Iterable[str]) -> dict[str, int]:
     return seconds
 
 
-def order_key(entry: Entry) -> int:
-    """Sorts entries newest first; distinct for distinct entries of a catalog."""
-    return -(entry.date.toordinal() * 1_000_000 + entry.second)
-
-
-def group_entries(entries: tuple[Entry, ...], known: Mapping[GroupKey, str]) -> tuple[Group, ...]:
+def group_entries(entries: Iterable[Entry], known: Mapping[GroupKey, str]) -> tuple[Group, ...]:
     """Groups by kind, then name; each keeps its order of entries (newest first)."""
     members: dict[GroupKey, list[Entry]] = {key: [] for key in known}
-    for entry in entries:
-        for group in group_keys(entry):
-            members.setdefault(group, []).append(entry)
+    members.update(group_members(entries))
     slugs = assign_slugs(members, known)
     return tuple(
         Group(kind, name, slugs[kind, name], tuple(members[kind, name]))
         for kind, name in sorted(members, key=group_order)
     )
+
+
+def group_members(entries: Iterable[Entry]) -> dict[GroupKey, list[Entry]]:
+    """The entries of each group they belong to (`Entry.names`), in the order given.
+    Collected by name, kind by kind: a key holding a `Kind` hashes slowly."""
+    topics: defaultdict[str, list[Entry]] = defaultdict(list)
+    missions: defaultdict[str, list[Entry]] = defaultdict(list)
+    types: defaultdict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        for name in entry.topics:
+            topics[name].append(entry)
+        for name in entry.missions:
+            missions[name].append(entry)
+        if entry.content_type:
+            types[entry.content_type].append(entry)
+    kinds = ((Kind.TOPIC, topics), (Kind.MISSION, missions), (Kind.TYPE, types))
+    return {(kind, name): found for kind, named in kinds for name, found in named.items()}
 
 
 def group_order(key: GroupKey) -> tuple[int, str, str]:
@@ -267,17 +293,18 @@ class SortedEntries:
         self.entries: list[Entry] = []
 
     def add(self, entry: Entry) -> None:
-        at = bisect.bisect_left(self.keys, order_key(entry))
-        self.keys.insert(at, order_key(entry))
+        at = bisect.bisect_left(self.keys, entry.order)
+        self.keys.insert(at, entry.order)
         self.entries.insert(at, entry)
 
     def remove(self, entry: Entry) -> None:
-        at = bisect.bisect_left(self.keys, order_key(entry))
+        at = bisect.bisect_left(self.keys, entry.order)
         del self.keys[at]
         del self.entries[at]
 
     def update(self, removed: list[Entry], added: list[Entry]) -> None:
-        """Remove and add entries: one by one for a few, by sorting for many."""
+        """Remove and add entries: one by one for a few, by sorting for many (in
+        linear time when `added` is sorted: the sort merges two sorted runs)."""
         if len(removed) + len(added) < max(64, len(self.entries) // 16):
             for entry in removed:
                 self.remove(entry)
@@ -286,8 +313,8 @@ class SortedEntries:
             return
         gone = {entry.key for entry in removed}
         kept = [e for e in self.entries if e.key not in gone] if gone else self.entries
-        self.entries = sorted([*kept, *added], key=order_key)
-        self.keys = [order_key(e) for e in self.entries]
+        self.entries = sorted([*kept, *added], key=by_order)
+        self.keys = [e.order for e in self.entries]
 
     def between(self, newest: int, oldest: int) -> list[Entry]:
         """The entries whose order keys lie in [newest, oldest]."""
@@ -322,33 +349,44 @@ class Index:
 
     def replace(self, old: Iterable[Record], new: Iterable[Record]) -> Change:
         """Withdraw the records `old` (as given before) and add the records `new`."""
-        touched: set[str] = set()
-        flipped: set[tuple[Kind, str]] = set()
-        for record, sign in [*((r, -1) for r in old), *((r, 1) for r in new)]:
-            key = identity_key(record)
-            touched.add(key)
-            if sign > 0:
-                self.sightings.setdefault(key, []).append(record)
-            else:
-                sightings = self.sightings[key]
-                sightings.remove(record)
-                if not sightings:
-                    del self.sightings[key]
-            for kind, name in record_names(record):
-                counts = self.vocabulary[kind]
-                counts[name] += sign
-                if counts[name] in ((1, 0) if sign > 0 else (0,)):
-                    flipped.add((kind, name))
-                if not counts[name]:
-                    del counts[name]
+        withdrawn, added = list(old), list(new)
+        withdrawn_keys = [identity_key(record) for record in withdrawn]
+        added_keys = [identity_key(record) for record in added]
+        for key, record in zip(withdrawn_keys, withdrawn, strict=True):
+            sightings = self.sightings[key]
+            sightings.remove(record)
+            if not sightings:
+                del self.sightings[key]
+        for key, record in zip(added_keys, added, strict=True):
+            self.sightings.setdefault(key, []).append(record)
             for kind, value in record.tentative:
-                if sign > 0:
-                    self.waiting[kind, value].add(key)
-        for kind_name in flipped:  # evidence for a cut value came or went
+                self.waiting[kind, value].add(key)
+        touched = {*withdrawn_keys, *added_keys}
+        for kind_name in self._count(withdrawn, added):  # evidence for a cut value came or went
             touched.update(self.waiting.get(kind_name, ()))
         return self._remerge(touched)
 
+    def _count(self, withdrawn: list[Record], added: list[Record]) -> set[tuple[Kind, str]]:
+        """Count the complete names of the records withdrawn and added; returns the
+        names that were present before and are not now, or the other way round."""
+        flipped: set[tuple[Kind, str]] = set()
+        lost, gained = name_counts(withdrawn), name_counts(added)
+        for kind, counts in self.vocabulary.items():
+            for name in lost[kind].keys() | gained[kind].keys():
+                before = counts[name]
+                counts[name] += gained[kind][name] - lost[kind][name]
+                if not counts[name]:
+                    del counts[name]
+                if bool(before) != (name in counts):
+                    flipped.add((kind, name))
+        return flipped
+
     def _remerge(self, keys: set[str]) -> Change:
+        if not self.entries:  # nothing to compare with: every item present is new
+            for key, sightings in self.sightings.items():
+                self.by_date[sightings[0].date].add(key)
+            entries = merge_all(self.sightings, self.vocabulary, self.by_date)
+            return self._apply([(None, entry) for entry in entries])
         dates: set[dt.date] = set()
         changes: list[tuple[Entry | None, Entry | None]] = []
         for key in keys:  # the date is part of the key: an entry never changes date
@@ -377,30 +415,24 @@ class Index:
         return self._apply(changes)
 
     def _apply(self, changes: list[tuple[Entry | None, Entry | None]]) -> Change:
-        removed: dict[GroupKey | None, list[Entry]] = defaultdict(list)
-        added: dict[GroupKey | None, list[Entry]] = defaultdict(list)
-        for before, after in changes:
-            if before is not None:
-                del self.entries[before.key]
-                for group in (None, *group_keys(before)):
-                    removed[group].append(before)
-            if after is not None:
-                for group in (None, *group_keys(after)):
-                    added[group].append(after)
-        for _, after in changes:
-            if after is not None:
-                self.entries[after.key] = after
-        fresh = sorted(
-            (g for g in added if g is not None and g not in self.groups), key=group_order
-        )
+        gone = [before for before, _ in changes if before is not None]
+        # Sorted once, so that every group's share of them is sorted too.
+        arrived = sorted((after for _, after in changes if after is not None), key=by_order)
+        for entry in gone:
+            del self.entries[entry.key]
+        for entry in arrived:
+            self.entries[entry.key] = entry
+        removed, added = group_members(gone), group_members(arrived)
+        fresh = sorted((g for g in added if g not in self.groups), key=group_order)
         for group in fresh:
             self.groups[group] = SortedEntries()
-        for group in removed.keys() | added.keys():
-            members = self.ordered if group is None else self.groups[group]
-            members.update(removed.get(group, []), added.get(group, []))
+        if changes:
+            self.ordered.update(gone, arrived)
+        touched = frozenset(removed.keys() | added.keys())
+        for group in touched:
+            self.groups[group].update(removed.get(group, []), added.get(group, []))
         if fresh:
             self.slugs = assign_slugs(fresh, self.slugs)
-        touched = frozenset(g for g in removed.keys() | added.keys() if g is not None)
         return Change(tuple(changes), touched, bool(fresh))
 
     def month(self, path: str) -> list[Entry]:
@@ -408,8 +440,7 @@ class Index:
         year, month = int(path[6:10]), int(path[11:13])
         first = dt.date(year, month, 1)
         last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
-        newest = -(last.toordinal() * 1_000_000 + 999_999)
-        return self.ordered.between(newest, -(first.toordinal() * 1_000_000))
+        return self.ordered.between(order_value(last, 999_999), order_value(first, 0))
 
     def catalog(self) -> Catalog:
         return Catalog(
@@ -419,20 +450,3 @@ class Index:
                 for kind, name in sorted(self.groups, key=group_order)
             ),
         )
-
-
-def record_names(record: Record) -> Iterator[tuple[Kind, str]]:
-    """The names a record gives complete (its cut last line's aside), by kind."""
-    for name in record.missions:
-        yield Kind.MISSION, name
-    for name in record.topics:
-        yield Kind.TOPIC, name
-    if record.content_type:
-        yield Kind.TYPE, record.content_type
-
-
-def group_keys(entry: Entry) -> Iterator[GroupKey]:
-    """The groups an entry belongs to."""
-    for kind in Kind:
-        for name in entry.names(kind):
-            yield kind, name
