@@ -11,15 +11,18 @@ could read and an `Issue` for every problem. It does not merge sightings of one 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from feeds.model import Issue, Kind, Level, ParseResult, Record
 
 DATE_LABEL = "Publishing date"
+DATE_PREFIX = f"{DATE_LABEL}:"
 HEADER = frozenset(
     {
         "Newsroom",
@@ -28,20 +31,24 @@ HEADER = frozenset(
         "News and press releases from the OSCE’s global activities.",
     }
 )
+TYPE_LABEL, MISSION_LABEL, TOPIC_LABEL = Kind.TYPE.label, Kind.MISSION.label, Kind.TOPIC.label
 FIELD_LABELS: dict[str, Kind | None] = {
-    "Content type": Kind.TYPE,
-    "Where we are": Kind.MISSION,
-    "What we do": Kind.TOPIC,
+    TYPE_LABEL: Kind.TYPE,
+    MISSION_LABEL: Kind.MISSION,
+    TOPIC_LABEL: Kind.TOPIC,
     "Collections": None,  # a rare label of the site; we publish no feeds for it
 }
+# The labels of the fields we publish feeds for.
+KIND_LABELS = {label: kind for label, kind in FIELD_LABELS.items() if kind is not None}
 # Labels that mark a listing of something else than news (monitoring reports).
 FOREIGN_LABELS = frozenset({"Report type"})
+# The starts of the lines that decide what a page is: dates and foreign labels.
+MARKS = (DATE_PREFIX, *sorted(f"{label}:" for label in FOREIGN_LABELS))
 # Whole labels, for recognising a page cut in the middle of one ("Where we a").
 CUT_LABEL_TARGETS = tuple(f"{label}:" for label in (DATE_LABEL, *FIELD_LABELS))
 
 # "Label: value" in the metadata position: one to four words, sentence case.
 LABEL_LINE = re.compile(r"(?P<label>[A-Z][a-z]+(?: [a-z]+){0,3}):(?:\s*(?P<value>.*))")
-DATE_LINE = re.compile(r"Publishing date:(?P<value>.*)")
 # Lines of body text after a lone item's summary that make a page an article.
 ARTICLE_BODY_LINES = 3
 
@@ -68,22 +75,38 @@ MONTHS = {
 # Characters XML 1.0 cannot carry (C0 controls, lone surrogates, non-characters):
 # they cannot be published, so they are dropped on reading.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Plain text, in UTF-8: printable ASCII, line ends, U+0080-U+02FF (Latin letters with
+# their diacritics, Latin-1 signs) and U+2000-U+20BF (typographic punctuation, currency
+# signs), but none of the spaces among them (NEL, NBSP, U+2000-U+200A, U+2028, U+2029,
+# U+202F, U+205F). Such text is in NFC, in any order (none of these characters combines
+# with another), and cleaning changes nothing in it but runs of spaces; the tests check
+# both for every character. Its bytes: those below, where C2-CB lead the two-byte
+# characters and E2 the three-byte ones; then the sequences to rule out.
+PLAIN_BYTES = bytes([0x0A, 0x0D, *range(0x20, 0x7F), *range(0x80, 0xC0), *range(0xC2, 0xCC), 0xE2])
+NOT_PLAIN_AFTER_C2 = re.compile(rb"\xc2[\x85\xa0]")
+NOT_PLAIN_AFTER_E2 = re.compile(rb"\xe2(?:[^\x80-\x82]|\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)")
 
 
 # --- dates: an ordered list of small parsers, each returning None when not theirs ---
 
 
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([A-Za-z]+) (\d{4})")
+MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+) (\d{1,2}), (\d{4})")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def date_from_day_month_year(text: str) -> dt.date | None:
     """`16 October 2020`, the listing's own form."""
-    match = re.fullmatch(r"(\d{1,2}) ([A-Za-z]+) (\d{4})", text)
+    match = DAY_MONTH_YEAR.fullmatch(text)
     if not match:
         return None
-    return _make_date(int(match[3]), MONTHS.get(match[2].lower()), int(match[1]))
+    day, month, year = match.groups()
+    return _make_date(int(year), MONTHS.get(month.lower()), int(day))
 
 
 def date_from_month_day_year(text: str) -> dt.date | None:
     """`October 16, 2020`, as an English-locale scraper may render it."""
-    match = re.fullmatch(r"([A-Za-z]+) (\d{1,2}), (\d{4})", text)
+    match = MONTH_DAY_YEAR.fullmatch(text)
     if not match:
         return None
     return _make_date(int(match[3]), MONTHS.get(match[1].lower()), int(match[2]))
@@ -91,7 +114,7 @@ def date_from_month_day_year(text: str) -> dt.date | None:
 
 def date_from_iso(text: str) -> dt.date | None:
     """`2020-10-16`."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    match = ISO_DATE.fullmatch(text)
     if not match:
         return None
     return _make_date(int(match[1]), int(match[2]), int(match[3]))
@@ -113,10 +136,14 @@ def _make_date(year: int, month: int | None, day: int) -> dt.date | None:
         return None
 
 
+# A listing shows each date on several items, and pages overlap: a date's text is
+# parsed once rather than on every item. Dates are immutable, so sharing them is safe.
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.date | None:
     """The publishing date in `text`, or None when no parser recognises all of it."""
+    text = text.strip()
     for parser in DATE_PARSERS:
-        date = parser(text.strip())
+        date = parser(text)
         if date is not None:
             return date
     return None
@@ -140,28 +167,62 @@ def text_from_bytes(data: bytes) -> str | None:
     return text.removeprefix("\ufeff")
 
 
-def lines_from_text(text: str) -> tuple[list[str], bool]:
+def is_plain_utf8(data: bytes) -> bool:
+    """Whether `data`, UTF-8 that `text_from_bytes` reads, is plain text (PLAIN_BYTES)
+    as nearly every listing page is: already in NFC, with nothing for cleaning to drop
+    or to turn into a space. A look at the bytes costs much less than one at the
+    characters."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    return (
+        not data.translate(None, PLAIN_BYTES)
+        and NOT_PLAIN_AFTER_C2.search(data) is None
+        and NOT_PLAIN_AFTER_E2.search(data) is None
+    )
+
+
+def lines_from_text(text: str, *, plain: bool = False) -> tuple[list[str], bool]:
     """Clean lines (1-based via index + 1) and whether the last one was terminated.
 
     Line ends of any kind become one; Unicode spaces become plain spaces, collapsed;
     each line is stripped. Nothing else changes, so line numbers match an editor's.
+    `plain` says that the text is known to be plain (`is_plain_utf8`), which spares
+    a look at every character.
     """
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     terminated = text.endswith("\n")
     # Whole-text passes (in C) rather than per line: the same result, much faster.
-    if not unicodedata.is_normalized("NFC", text):
+    if not plain and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    # str.split() splits on every Unicode space (NBSP, thin space, tab...): joined
-    # back with single spaces, each line comes out collapsed and stripped.
-    lines = [" ".join(line.split()) for line in NOT_XML.sub("", text).split("\n")]
+    lines = text.split("\n")
+    if not _are_clean(text, lines, plain=plain):
+        # str.split() splits on every Unicode space (NBSP, thin space, tab...): joined
+        # back with single spaces, each line comes out collapsed and stripped.
+        lines = [" ".join(line.split()) for line in NOT_XML.sub("", text).split("\n")]
     if terminated:
         lines.pop()
     return lines, terminated
 
 
-def split_names(value: str) -> list[str]:
-    """`A, B, C` as a list; no known name contains a comma. Empty pieces are dropped."""
-    return [name.strip() for name in value.split(",") if name.strip()]
+def _are_clean(text: str, lines: list[str], *, plain: bool) -> bool:
+    """Whether cleaning would leave `lines` (of `text`) as they are: no character XML
+    cannot carry, no space but single plain ones between words. True of most pages,
+    and much cheaper to check than the cleaning itself."""
+    return (
+        # Every character XML cannot carry and every space but U+0020 is unprintable.
+        (plain or all(map(str.isprintable, lines)))
+        and "  " not in text
+        # str.strip returns the line itself when there is nothing to strip.
+        and list(map(str.strip, lines)) == lines
+    )
+
+
+# The same few values recur on item after item: each is split once.
+@functools.lru_cache(maxsize=4096)
+def split_names(value: str) -> tuple[str, ...]:
+    """`A, B, C` as a tuple; no known name contains a comma. Empty pieces are dropped."""
+    return tuple(filter(None, map(str.strip, value.split(","))))
 
 
 # --- the page ---
@@ -176,16 +237,28 @@ class _Page:
     terminated: bool
     issues: list[Issue] = field(default_factory=list)
     extra_lines: int = 0  # lines after a summary that belong to no item
+    # The index of the line that may have been cut short (the last one, when it has no
+    # line end), or -1.
+    cut: int = field(init=False)
+    has_blanks: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cut = -1 if self.terminated else len(self.lines) - 1
+        self.has_blanks = not all(self.lines)
 
     def add(self, index: int, level: Level, message: str) -> None:
         self.issues.append(Issue(self.source, index + 1, level, message))
 
     def is_cut(self, index: int) -> bool:
         """Whether line `index` is the page's last line and may have been cut short."""
-        return index == len(self.lines) - 1 and not self.terminated
+        return index == self.cut
 
-    def non_blank(self, start: int, stop: int) -> Iterator[int]:
-        return (i for i in range(start, stop) if self.lines[i])
+    def non_blank(self, start: int, stop: int) -> Sequence[int]:
+        """The indexes of the non-blank lines from `start` to `stop` (excluded)."""
+        if not self.has_blanks:  # most pages
+            return range(start, stop)
+        lines = self.lines
+        return [i for i in range(start, stop) if lines[i]]
 
 
 def parse_seed(data: bytes | str, source: str) -> ParseResult:
@@ -194,7 +267,8 @@ def parse_seed(data: bytes | str, source: str) -> ParseResult:
     if text is None:
         issue = Issue(source, 1, Level.ERROR, "not UTF-8 text (a binary file?): no items")
         return ParseResult(source, (), (issue,))
-    lines, terminated = lines_from_text(text)
+    plain = isinstance(data, bytes) and is_plain_utf8(data)
+    lines, terminated = lines_from_text(text, plain=plain)
     page = _Page(source, lines, terminated)
     records = _parse_page(page)
     return ParseResult(source, tuple(records), tuple(page.issues))
@@ -205,11 +279,14 @@ def _parse_page(page: _Page) -> list[Record]:
     if not any(lines):
         page.add(0, Level.ERROR, "empty file: no items")
         return []
-    dates = [i for i, line in enumerate(lines) if DATE_LINE.match(line)]
+    # One look at the start of every line finds the dates and any foreign label.
+    marked = [i for i, line in enumerate(lines) if line.startswith(MARKS)]
+    dates = [i for i in marked if lines[i].startswith(DATE_PREFIX)]
     if not dates:
         page.add(0, Level.ERROR, "not a listing page: no 'Publishing date:' line, no items")
         return []
-    foreign = _find_foreign_label(page, dates)
+    # A foreign label starts a line: without one, no item's metadata needs a look.
+    foreign = _find_foreign_label(page, dates) if len(marked) > len(dates) else None
     if foreign is not None:
         label = LABEL_LINE.match(lines[foreign])
         assert label is not None
@@ -223,15 +300,14 @@ def _parse_page(page: _Page) -> list[Record]:
     previous = [-1, *dates[:-1]]
     titles = [_find_title(page, d, p) for d, p in zip(dates, previous, strict=True)]
     _note_lines_before(page, titles[0] if titles[0] is not None else dates[0])
+    # An item ends where the next one's title (or, without one, its date) begins.
+    stops = [t if t is not None else d for t, d in zip(titles[1:], dates[1:], strict=True)]
+    stops.append(len(lines))
 
     records: list[Record] = []
-    for n, (d, title) in enumerate(zip(dates, titles, strict=True)):
-        if n + 1 < len(dates):
-            following = titles[n + 1]
-            stop = following if following is not None else dates[n + 1]
-        else:
-            stop = len(lines)
-        record = _parse_item(page, title, d, stop, is_last=n + 1 == len(dates))
+    last = dates[-1]
+    for d, title, stop in zip(dates, titles, stops, strict=True):
+        record = _parse_item(page, title, d, stop, is_last=d == last)
         if record is not None:
             records.append(record)
 
@@ -246,7 +322,7 @@ def _find_foreign_label(page: _Page, dates: Sequence[int]) -> int | None:
     for d in dates:
         for i in page.non_blank(d + 1, len(page.lines)):
             match = LABEL_LINE.fullmatch(page.lines[i])
-            if match is None or DATE_LINE.match(page.lines[i]):
+            if match is None or page.lines[i].startswith(DATE_PREFIX):
                 break
             if match["label"] in FOREIGN_LABELS:
                 return i
@@ -273,16 +349,15 @@ def _parse_item(
     page: _Page, title: int | None, d: int, stop: int, *, is_last: bool
 ) -> Record | None:
     lines = page.lines
-    raw_date = DATE_LINE.match(lines[d])
-    assert raw_date is not None
-    date = parse_date(raw_date["value"])
-    body = list(page.non_blank(d + 1, stop))
+    raw_date = lines[d].removeprefix(DATE_PREFIX)
+    date = parse_date(raw_date)
+    body = page.non_blank(d + 1, stop)
 
     if is_last and body and page.is_cut(body[-1]) and _is_cut_label(lines[body[-1]]):
         page.add(body[-1], Level.NOTICE, f"page cut inside a label: {lines[body[-1]]!r}")
-        body.pop()
+        body = body[:-1]
     if date is None:
-        value = raw_date["value"].strip()
+        value = raw_date.strip()
         if page.is_cut(d):
             page.add(d, Level.NOTICE, f"page cut inside a date: {value!r}, item skipped")
         else:
@@ -291,30 +366,39 @@ def _parse_item(
     if title is None:
         return None
 
-    names: dict[Kind, list[str]] = {kind: [] for kind in Kind}
-    tentative: list[tuple[Kind, str]] = []
+    # Plain locals per kind: the names of the kind's line(s), in page order.
+    types: tuple[str, ...] = ()
+    missions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tentative: tuple[tuple[Kind, str], ...] = ()
     position = 0
     for position, i in enumerate(body):
-        match = LABEL_LINE.fullmatch(lines[i])
-        if match is None:
-            break
-        label, value = match["label"], match["value"] or ""
-        if label not in FIELD_LABELS and position == len(body) - 1:
-            break  # an unknown label with nothing after it: the line is the summary
-        kind = FIELD_LABELS.get(label)
-        if label not in FIELD_LABELS:
-            page.add(i, Level.NOTICE, f"unknown label '{label}:' ignored")
-        elif kind is not None:
+        line = lines[i]
+        # The label is what comes before the first colon; the known ones need no regex.
+        label, colon, value = line.partition(":")
+        if colon and label in KIND_LABELS:
             values = split_names(value)
-            if page.is_cut(i) and values and not value.rstrip().endswith(","):
-                cut = values.pop()
-                tentative.append((kind, cut))
+            if i == page.cut and values and not value.rstrip().endswith(","):
+                cut = values[-1]
+                values = values[:-1]
+                tentative += ((KIND_LABELS[label], cut),)
                 page.add(
                     i,
                     Level.NOTICE,
                     f"page cut inside {label!r}: {cut!r} kept only if seen complete elsewhere",
                 )
-            names[kind].extend(values)
+            if label == TYPE_LABEL:
+                types += values
+            elif label == MISSION_LABEL:
+                missions += values
+            else:
+                topics += values
+        elif colon and label in FIELD_LABELS:
+            continue  # a label we publish no feeds for
+        elif position == len(body) - 1 or not colon or LABEL_LINE.fullmatch(line) is None:
+            break  # the summary; an unknown label with nothing after it is one too
+        else:
+            page.add(i, Level.NOTICE, f"unknown label '{label}:' ignored")
     else:
         position = len(body)
 
@@ -328,20 +412,26 @@ def _parse_item(
         else:
             page.add(extra, Level.WARNING, f"unexpected line ignored: {lines[extra]!r}")
 
-    types = names[Kind.TYPE]
     if len(types) > 1:
-        page.add(d, Level.WARNING, f"several content types {types!r}: kept the first")
+        page.add(d, Level.WARNING, f"several content types {list(types)!r}: kept the first")
+    # Arguments by position, in the order of Record's fields: by keyword, the call
+    # costs a third more, and it is made for every item.
     return Record(
-        title=lines[title],
-        date=date,
-        content_type=types[0] if types else None,
-        missions=tuple(dict.fromkeys(names[Kind.MISSION])),
-        topics=tuple(dict.fromkeys(names[Kind.TOPIC])),
-        summary=summary,
-        source=page.source,
-        line=title + 1,
-        tentative=tuple(tentative),
+        lines[title],  # title
+        date,
+        types[0] if types else None,  # content_type
+        _unique(missions),
+        _unique(topics),
+        summary,
+        page.source,
+        title + 1,  # line
+        tentative,
     )
+
+
+def _unique(names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` without repeats, in first-seen order."""
+    return names if len(names) < 2 else tuple(dict.fromkeys(names))
 
 
 def _is_cut_label(line: str) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from feeds.catalog import merge_items
 from feeds.model import Entry, Level
-from feeds.parse import parse_date, parse_seed
+from feeds.parse import is_plain_utf8, lines_from_text, parse_date, parse_seed
 
 from .conftest import DATA
 
@@ -94,6 +96,40 @@ def test_parse_never_raises_on_shuffled_listing_lines(lines: list[str], newline:
     text = "\n".join(lines) + ("\n" if newline else "")
     result = parse_seed(text, "shuffled.txt")
     assert all(r.line >= 1 for r in result.records)
+
+
+# Characters at the edges of plain text (`is_plain_utf8`), and some that need cleaning.
+_EDGE_CHARACTERS = (
+    "aZ :,.'’“”–—…é€ÅΩ"
+    "\x7f\x80\x85\x9f\xa0\xad\xff\u02ff\u0300\u0301\u1fff\u2000\u2009\u200a\u200b"
+    "\u2028\u202f\u205f\u20bf\u20c0\u20d0\u20d2\u212b\u1100\u1161\u3000\ufeff\ufffd"
+    "\t\r\x01\x1f"
+)
+
+
+def test_bytes_give_what_their_text_gives() -> None:
+    # Bytes take a shortcut when their text is plain; text never does.
+    for odd in map("".join, itertools.product(_EDGE_CHARACTERS, repeat=2)):
+        text = f"A{odd}title\nPublishing date: 1 May 2020\nA summary{odd}."
+        assert parse_seed(text.encode(), "x.txt") == parse_seed(text, "x.txt"), repr(odd)
+
+
+def test_plain_text_is_clean_and_in_nfc_in_any_order() -> None:
+    plain = [
+        char
+        for char in map(chr, range(0x10000))
+        if not "\ud800" <= char <= "\udfff" and is_plain_utf8(char.encode())
+    ]
+    assert len(plain) > 900
+    assert not is_plain_utf8("\U0001f600".encode())  # four bytes: none is plain
+    for char in plain:
+        if char not in "\r\n":
+            assert lines_from_text(f"a{char}b") == ([f"a{char}b"], False), repr(char)
+        assert unicodedata.combining(char) == 0, repr(char)
+    # Every pair stays as it is, so a text of them does (all are starters).
+    for first in plain:
+        for char in plain:
+            assert unicodedata.is_normalized("NFC", first + char), repr(first + char)
 
 
 @pytest.mark.parametrize(
