@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Sequence
 
 from feeds.config import Config
 from feeds.layout import SUBSCRIPTION_FORMATS, Document, feed_page_path, item_path
@@ -31,6 +32,7 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 RSS_DOCS = "http://www.rssboard.org/rss-specification"
+FIRST, SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def text(value: str) -> str:
@@ -89,9 +91,15 @@ class Writer:
     def fragment(self, entry: Entry, fmt: str) -> bytes:
         return self.fragments_of((entry,), fmt)[0]
 
-    def fragments_of(self, entries: Iterable[Entry], fmt: str) -> list[bytes]:
+    def fragments_of(self, entries: Sequence[Entry], fmt: str) -> list[bytes]:
         """The fragments of `entries` in one format, rendering those not cached."""
         cache, make = self.fragments[fmt], self.makers[fmt]
+        try:  # the common case, every fragment known: looked up and checked in bulk
+            cached = [cache[entry.id] for entry in entries]
+            if all(map(operator.is_, map(FIRST, cached), entries)):
+                return list(map(SECOND, cached))
+        except KeyError:
+            pass
         found: list[bytes] = []
         for entry in entries:
             known = cache.get(entry.id)
