@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import chain
 from operator import attrgetter
 
 from slugify import slugify
 
-from feeds.model import Catalog, Entry, Group, Kind, Record, order_value
+from feeds.model import Catalog, Entry, Group, Kind, Record, new_entry, order_value
 
 # Entry and feed ids are name-based UUIDs in this namespace: they depend on the item
 # alone, never on paths, the base URL, order or time.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://www.osce.org/newsroom")
-NAMESPACE_BYTES = NAMESPACE.bytes
+NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes)  # copied, not made anew for each id
 # Entries of one date get distinct seconds in this window after the day's anchor time.
 SECONDS_PER_DAY_WINDOW = 3600
 
@@ -59,7 +59,9 @@ TYPOGRAPHIC = {
     "−": "-",
     "…": "...",
 }
-# The marks that ASCII text can hold (the backtick), all NFKC can leave in it.
+# The marks that NFKC leaves as they are (it makes … three dots, for one), and of
+# those the ones that ASCII text can hold (the backtick).
+NFKC_TYPOGRAPHIC = {m: p for m, p in TYPOGRAPHIC.items() if unicodedata.is_normalized("NFKC", m)}
 ASCII_TYPOGRAPHIC = {mark: plain for mark, plain in TYPOGRAPHIC.items() if mark.isascii()}
 GroupKey = tuple[Kind, str]
 KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
@@ -72,7 +74,7 @@ def normalise_text(text: str) -> str:
     marks = ASCII_TYPOGRAPHIC
     if not text.isascii():  # NFKC leaves ASCII text as it is
         text = unicodedata.normalize("NFKC", text)
-        marks = TYPOGRAPHIC
+        marks = NFKC_TYPOGRAPHIC
     for mark, plain in marks.items():
         if mark in text:
             text = text.replace(mark, plain)
@@ -90,7 +92,9 @@ def identity_key(record: Record) -> str:
 def id_from_key(key: str) -> str:
     """`urn:uuid:` and the name-based (v5) UUID of the key; what `uuid.uuid5` gives,
     without building UUID objects (a cold build makes tens of thousands)."""
-    h = hashlib.sha1(NAMESPACE_BYTES + key.encode()).hexdigest()
+    sha1 = NAMESPACE_SHA1.copy()
+    sha1.update(key.encode())
+    h = sha1.hexdigest()
     # The version (5) is the 13th hex digit; the variant bits (10) top the 17th.
     variant = "89ab"[int(h[16], 16) & 3]
     return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
@@ -120,11 +124,22 @@ def merge_items(records: Iterable[Record], known: Mapping[GroupKey, str] | None 
 def name_counts(records: Collection[Record]) -> dict[Kind, Counter[str]]:
     """How often the records give each name complete (not on a page's cut last line),
     by kind: the evidence that a tentative value is whole."""
+    # Counted list by list first: records share their lists of names.
+    topics = Counter(record.topics for record in records)
+    missions = Counter(record.missions for record in records)
     return {
-        Kind.TOPIC: Counter(chain.from_iterable(record.topics for record in records)),
-        Kind.MISSION: Counter(chain.from_iterable(record.missions for record in records)),
+        Kind.TOPIC: _expand(topics),
+        Kind.MISSION: _expand(missions),
         Kind.TYPE: Counter(record.content_type for record in records if record.content_type),
     }
+
+
+def _expand(lists: Counter[tuple[str, ...]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for names, n in lists.items():
+        for name in names:
+            counts[name] += n
+    return counts
 
 
 def merge_all(
@@ -149,7 +164,7 @@ def merge_records(
     """The most complete truth of one item's sightings."""
     if len(records) == 1 and not records[0].tentative:  # most items: nothing to merge
         record = records[0]
-        return Entry(
+        return new_entry(
             key=key,
             id=id_from_key(key),
             title=record.title,
@@ -175,15 +190,15 @@ def merge_records(
                     names[kind].add(value)
     titles = Counter(record.title for record in records)
     first = records[0]
-    return Entry(
+    return new_entry(
         key=key,
         id=id_from_key(key),
         title=_most_common(titles),
         date=first.date,
         second=second,
         content_type=_most_common(types) if types else None,
-        missions=sorted_names(names[Kind.MISSION]),
-        topics=sorted_names(names[Kind.TOPIC]),
+        missions=sorted_names(tuple(names[Kind.MISSION])),
+        topics=sorted_names(tuple(names[Kind.TOPIC])),
         # The longest summary: shorter ones are the same text cut at another point.
         summary=max((record.summary for record in records), key=lambda s: (len(s), s)),
     )
@@ -198,10 +213,10 @@ def _most_common(counts: Counter[str]) -> str:
     )
 
 
-def sorted_names(names: Iterable[str]) -> tuple[str, ...]:
+@functools.lru_cache(maxsize=1 << 14)  # records share their lists of names
+def sorted_names(names: tuple[str, ...]) -> tuple[str, ...]:
     """Case-insensitive order, ties in code point order: the stable second sort keeps
     the order of the first among names equal but for case."""
-    names = tuple(names)
     return tuple(sorted(sorted(names), key=str.casefold)) if len(names) > 1 else names
 
 

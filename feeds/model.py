@@ -1,7 +1,8 @@
 """The data that flows through the pipeline: records, issues, entries, groups.
 
 Frozen dataclasses and tuples only, so that every stage can be cached, shared and
-compared. Contains no logic beyond formatting and the small lookups on `Kind`.
+compared. Contains no logic beyond formatting, the small lookups on `Kind` and the
+values an `Entry` derives from its fields.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from typing import cast
 
 
 class Level(StrEnum):
@@ -81,6 +83,11 @@ def order_value(date: dt.date, second: int) -> int:
     return -(date.toordinal() * 1_000_000 + second)
 
 
+def id_number(id: str) -> int:
+    """The first 32 bits of a `urn:uuid:` id."""
+    return int(id[9:17], 16)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One item after merging every sighting of it: what a feed publishes."""
@@ -103,7 +110,7 @@ class Entry:
     order: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "number", int(self.id[9:17], 16))
+        object.__setattr__(self, "number", id_number(self.id))
         object.__setattr__(self, "order", order_value(self.date, self.second))
 
     def names(self, kind: Kind) -> tuple[str, ...]:
@@ -112,6 +119,55 @@ class Entry:
         if kind is Kind.MISSION:
             return self.missions
         return (self.content_type,) if self.content_type else ()
+
+
+class _EntryDraft:
+    """An `Entry` being built by `new_entry`: the same slots, in the same order, but
+    without the frozen dataclass's `__setattr__`."""
+
+    __slots__ = Entry.__slots__
+    key: str
+    id: str
+    title: str
+    date: dt.date
+    second: int
+    content_type: str | None
+    missions: tuple[str, ...]
+    topics: tuple[str, ...]
+    summary: str
+    number: int
+    order: int
+
+
+def new_entry(
+    key: str,
+    id: str,
+    title: str,
+    date: dt.date,
+    second: int,
+    content_type: str | None,
+    missions: tuple[str, ...],
+    topics: tuple[str, ...],
+    summary: str,
+) -> Entry:
+    """`Entry(...)`, about three times faster, for merges of whole archives: a frozen
+    dataclass's `__init__` sets every field through `object.__setattr__`, a third of
+    the time of a cold merge. Here plain assignments fill a draft of the same layout,
+    which then takes the class `Entry`: the result is an ordinary Entry."""
+    draft = _EntryDraft()
+    draft.key = key
+    draft.id = id
+    draft.title = title
+    draft.date = date
+    draft.second = second
+    draft.content_type = content_type
+    draft.missions = missions
+    draft.topics = topics
+    draft.summary = summary
+    draft.number = id_number(id)
+    draft.order = order_value(date, second)
+    draft.__class__ = Entry  # type: ignore[assignment]  # the layouts are the same
+    return cast(Entry, draft)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,15 @@ equals a fresh merge of the records present."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.catalog import Index, identity_key, merge_items, normalise_text, slug_from_name
-from feeds.model import Kind, Record
+from feeds.model import Entry, Kind, Record, new_entry
 from feeds.parse import parse_seed
 
 from .conftest import DATA, SAMPLE_SEEDS
@@ -117,3 +119,26 @@ def test_slugs_read_well() -> None:
     assert slug_from_name("OSCE Mission to Skopje (closed)") == "osce-mission-to-skopje-closed"
     assert slug_from_name("Cyber/ICT security") == "cyber-ict-security"
     assert slug_from_name("Odžak – Ğ") == "odzak-g"
+
+
+def test_new_entry_builds_what_entry_builds() -> None:
+    fields = {
+        "key": "2020-05-01 t",
+        "id": "urn:uuid:8f0c7d2e-5b1a-5c3d-9e4f-0a1b2c3d4e5f",
+        "title": "T",
+        "date": dt.date(2020, 5, 1),
+        "second": 17,
+        "content_type": "News",
+        "missions": ("OSCE Mission to Serbia",),
+        "topics": ("Policing", "Youth"),
+        "summary": "S",
+    }
+    built, reference = new_entry(**fields), Entry(**fields)  # type: ignore[arg-type]
+    assert type(built) is Entry
+    assert built == reference
+    assert hash(built) == hash(reference)
+    assert repr(built) == repr(reference)
+    assert (built.number, built.order) == (reference.number, reference.order)
+    assert dataclasses.replace(built, second=18) == dataclasses.replace(reference, second=18)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.title = "U"  # type: ignore[misc]
