@@ -26,15 +26,16 @@ import gc
 import hashlib
 import itertools
 import json
+import operator
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from feeds import workers
 from feeds.catalog import Change, GroupKey, Index, group_order, merge_items
 from feeds.config import Config
 from feeds.layout import (
@@ -70,7 +71,13 @@ REGISTRY = f"{STATE_DIR}/groups.json"
 INPUTS = f"{STATE_DIR}/inputs.json"  # what the last `build` depended on, and its result
 LAST_GOOD = f"{STATE_DIR}/last-good"
 SEED_SUFFIX = ".txt"
-FORK_MIN_WORK = 2000  # documents and month pages below which one process does it all
+# A first build shares its work out to worker processes (`workers`) from this much:
+FORK_MIN_SEEDS = 500  # seed files to read
+FORK_MIN_WORK = 2000  # documents and month pages to render
+HEAD_START = 8  # the first share's head start (front pages, state): entries / this
+# Records and issues as plain tuples, cheap to send from a worker.
+RECORD_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Record)))
+ISSUE_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Issue)))
 T = TypeVar("T")
 
 
@@ -438,7 +445,7 @@ class Builder:
         names = seed_names(self.config.seeds) if changed is None or first else changed
         if changed is None or first:  # a full scan also finds the seeds that are gone
             names = sorted(set(names) | set(self.seeds))
-        moved = [self._reread(name) for name in names]
+        moved = self._reread_all(list(names)) if first else [self._reread(n) for n in names]
         if first:  # a seed deleted while no daemon ran has no last good version
             self.last_good = {n: d for n, d in self.last_good.items() if n in self.seeds}
         change = self._merge([m for m in moved if m is not None])
@@ -468,34 +475,49 @@ class Builder:
         """The stamp of every seed file as it was last read."""
         return {name: stamp for name, (stamp, _) in self.seeds.items()}
 
-    def _reread(self, name: str) -> tuple[tuple[Record, ...], tuple[Record, ...]] | None:
-        """Read one seed again if it changed; returns its records before and after."""
-        path = self.config.seeds / name
-        try:
-            stamp: Stamp | None = stamp_of(path.stat())
-        except OSError:
-            stamp = None
+    def _reread_all(self, names: list[str]) -> list[Moved | None]:
+        """`_reread` every seed of a first build: in worker processes, each reading and
+        parsing a share of the seeds, when there are many."""
+        count = self.workers or (workers.usable() if len(names) >= FORK_MIN_SEEDS else 1)
+        shares = [names[n::count] for n in range(count)]
+        children = [
+            workers.start(read_share, self.config, share, self.last_good) for share in shares[1:]
+        ]
+        moved = [self._reread(name) for name in shares[0]]
+        for share, child in zip(shares[1:], children, strict=True):
+            rows = child.result()
+            if rows is None:  # the worker failed: its share is read here
+                moved.extend(self._reread(name) for name in share)
+            else:
+                moved.extend(self._reread(row[0], read_from_row(row)) for row in rows)
+        return moved
+
+    def _reread(self, name: str, read: Read | None = None) -> Moved | None:
+        """Read one seed again if it changed; returns its records before and after.
+        `read`: the seed's stamp, bytes and parse, when a worker read it."""
+        if read is None:
+            read = read_seed_file(self.config, name, self.last_good.get(name), self.seeds.get(name))
+        stamp, data, seed = read
         before = self.seeds.get(name)
         if before is not None and before[0] == stamp:
             return None
-        data = read_seed(path) if stamp is not None else None
         old = before[1].records if before else ()
         if data is None:
             self.seeds.pop(name, None)
             if self.last_good.pop(name, None) is not None:
                 self.good_changed.add(name)
             return (old, ())
-        if before is not None and before[1].data == data:
+        if seed is None:  # read again, and the same bytes: only the stamp changed
+            assert before is not None
             self.seeds[name] = (stamp or before[0], before[1])
             return None
-        seed = read_page(data, display_name(self.config, name), self.last_good.get(name))
         if seed.good is not None and self.last_good.get(name) != seed.good:
             self.last_good[name] = seed.good
             self.good_changed.add(name)
         self.seeds[name] = (stamp or (0, 0, 0, 0), seed)
         return (old, seed.records)
 
-    def _merge(self, moved: list[tuple[tuple[Record, ...], tuple[Record, ...]]]) -> Change:
+    def _merge(self, moved: list[Moved]) -> Change:
         assert self.index is not None
         old = [r for before, _ in moved for r in before]
         new = [r for _, after in moved for r in after]
@@ -534,12 +556,13 @@ class Builder:
             *state,
         ]
         links = month_links(catalog)
-        # Each piece of work: when (newest first), its weight (entries; a month page's
-        # entry costs about twice a feed's), and how to render it.
+        # Each piece of work: when (newest first), its weight (entries, by what each
+        # costs: in four formats in a subscription document, once in an archive page,
+        # about twice that on a month page), and how to render it.
         work: list[tuple[int, int, Callable[[], Mapping[str, bytes]]]] = [
             (
                 doc.entries[0].order if doc.entries else 0,
-                len(doc.entries),
+                len(doc.entries) * (1 if doc.is_archive else 7),
                 functools.partial(document_files, doc, self.writer),
             )
             for doc in docs
@@ -548,9 +571,9 @@ class Builder:
             (items[0].order, 2 * len(items), functools.partial(month_file, path, items, links))
             for path, items in pages.items()
         )
-        workers = self.workers or (auto_workers() if len(work) >= FORK_MIN_WORK else 1)
-        # The first share also writes the front pages and the state (a fixed head start).
-        shares = split_by_time(work, workers, head=len(catalog.entries) // 4)
+        count = self.workers or (workers.usable() if len(work) >= FORK_MIN_WORK else 1)
+        # The first share also writes the front pages and the state (a head start).
+        shares = split_by_time(work, count, head=len(catalog.entries) // HEAD_START)
 
         def files(share: list[Callable[[], Mapping[str, bytes]]]) -> Iterator[tuple[str, bytes]]:
             for render in share:
@@ -615,6 +638,69 @@ class Builder:
         return written, removed
 
 
+# A seed's records before and after it was read again.
+Moved = tuple[tuple[Record, ...], tuple[Record, ...]]
+# A seed file as read: its stamp (None: gone), its bytes (None: gone), and its parse
+# (None: not parsed, its bytes being those read before).
+Read = tuple[Stamp | None, bytes | None, Seed | None]
+
+
+def read_seed_file(
+    config: Config, name: str, last_good: bytes | None, before: tuple[Stamp, Seed] | None
+) -> Read:
+    """Stat, read and parse one seed file, unless its stamp or bytes are as `before`."""
+    path = config.seeds / name
+    try:
+        stamp: Stamp | None = stamp_of(os.stat(path))
+    except OSError:
+        return None, None, None
+    if before is not None and before[0] == stamp:
+        return stamp, None, None
+    data = read_seed(path)
+    if data is None:
+        return None, None, None
+    if before is not None and before[1].data == data:
+        return stamp, data, None
+    return stamp, data, read_page(data, display_name(config, name), last_good)
+
+
+# A parse as plain values: records, issues, which the last good version is (0: none,
+# 1: the bytes read, 2: the one given) and that one's bytes.
+Parsed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, bytes | None]
+Row = tuple[str, Stamp | None, bytes | None, Parsed | None]
+
+
+def read_share(config: Config, names: list[str], last_good: Mapping[str, bytes]) -> list[Row]:
+    """`read_seed_file` for each of `names` (of a first build: nothing read before),
+    as rows of plain values: a worker's result, cheap to send."""
+    rows: list[Row] = []
+    for name in names:
+        stamp, data, seed = read_seed_file(config, name, last_good.get(name), None)
+        if seed is None:
+            rows.append((name, stamp, data, None))
+            continue
+        good = 0 if seed.good is None else 1 if seed.good is data else 2
+        records = [RECORD_VALUES(record) for record in seed.records]
+        issues = [ISSUE_VALUES(issue) for issue in seed.issues]
+        rows.append((name, stamp, data, (records, issues, good, seed.good if good == 2 else None)))
+    return rows
+
+
+def read_from_row(row: Row) -> Read:
+    """The `Read` that `read_share` sent as a row."""
+    _, stamp, data, parsed = row
+    if parsed is None or data is None:
+        return stamp, data, None
+    records, issues, good, other = parsed
+    seed = Seed(
+        data,
+        tuple(Record(*values) for values in records),
+        tuple(Issue(*values) for values in issues),
+        (None, data, other)[good],
+    )
+    return stamp, data, seed
+
+
 def document_key(doc: Document) -> object:
     """Everything a document's files are made of: equal keys, equal bytes."""
     spec = doc.feed
@@ -647,15 +733,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def auto_workers() -> int:
-    """Processes for a cold build: one per usable core (at most four), when this
-    process may fork (it runs no other thread: a fork copies no other thread, and a
-    lock one of them held would stay held)."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return 1
-    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def document_paths(doc: Document) -> list[str]:

@@ -4,8 +4,10 @@ Each file is written to a temporary name in its own folder, then moved over the 
 one with `os.replace`, so a reader sees the old bytes or the new, never half of them.
 Only the manifest is flushed to disk, when it gains paths; after a crash the next
 build finds torn files by their size and rewrites them. Files whose bytes are
-unchanged are not touched (their mtime, and so ETag and Last-Modified, stay put). Files published before and no longer
-rendered are removed; files that publish never wrote are left alone.
+unchanged are not touched (their mtime, and so ETag and Last-Modified, stay put).
+Files published before and no longer rendered are removed; files that publish never
+wrote are left alone. A cold build may hand the publisher several streams of files:
+each is rendered and written by a forked process of its own (`workers`).
 
 A manifest in `public/.osce-feeds/` records what was published, with each file's
 digest and stat, so that an unchanged file is recognised without reading it; a path
@@ -18,11 +20,11 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
-import traceback
-from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from feeds import workers
 
 STATE_DIR = ".osce-feeds"
 MANIFEST = f"{STATE_DIR}/manifest.json"
@@ -93,10 +95,12 @@ class Publisher:
         if arriving:
             intent = {**old, **{path: ["", 0, 0] for path in arriving}}
             write_atomic(self.public / MANIFEST, _manifest_bytes(intent), durable=True)
-        children = [(stream, *_fork(self._put_all, stream, paths, old)) for stream in streams[1:]]
+        children = [
+            (stream, workers.start(self._put_all, stream, paths, old)) for stream in streams[1:]
+        ]
         puts = self._put_all(streams[0], paths, old)
-        for stream, pid, pipe in children:
-            done = _join(pid, pipe)
+        for stream, child in children:
+            done = child.result()
             # A child that failed: its share is done here (and fails here if it must).
             puts.extend(done if done is not None else self._put_all(stream, paths, old))
         written = [path for path, _, wrote in puts if wrote is not None]
@@ -147,36 +151,6 @@ class Publisher:
             return path, [digest, before.st_size, before.st_mtime_ns], None
         after = write_atomic(target, data, newer_than=before.st_mtime_ns if before else None)
         return path, [digest, after.st_size, after.st_mtime_ns], len(data)
-
-
-def _fork(work: Callable[..., list[Put]], *args: object) -> tuple[int, int]:
-    """Run `work(*args)` in a child process; its pid and the pipe its result comes by."""
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        status = 1
-        try:
-            os.close(readable)
-            with os.fdopen(writable, "wb") as pipe:
-                pickle.dump(work(*args), pipe)
-            status = 0
-        except BaseException:  # reported by the parent, which does the work again
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    os.close(writable)
-    return pid, readable
-
-
-def _join(pid: int, readable: int) -> list[Put] | None:
-    """The result of a forked child, or None when it failed."""
-    with os.fdopen(readable, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not data:
-        return None
-    result: list[Put] = pickle.loads(data)
-    return result
 
 
 def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
