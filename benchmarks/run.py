@@ -69,10 +69,37 @@ NEW_PAGE_ITEMS = 10
 # Runs a command and prints its last output line (JSON) with the peak memory of its
 # process added: RUSAGE_CHILDREN of this wrapper covers that one child only.
 PROBE = """
-import json, resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], check=True, stdout=subprocess.PIPE, text=True)
-data = json.loads(done.stdout.strip().splitlines()[-1])
+import json, resource, subprocess, sys, time
+
+def tree(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            kids = [int(k) for k in handle.read().split()]
+    except OSError:
+        return [pid]
+    return [pid, *(p for kid in kids for p in tree(kid))]
+
+def pss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+peak = 0
+while child.poll() is None:  # the build's processes together (their shared pages once)
+    peak = max(peak, sum(pss_kb(pid) for pid in tree(child.pid)))
+    time.sleep(0.05)
+out = child.stdout.read()
+if child.returncode:
+    sys.exit(child.returncode)
+data = json.loads(out.strip().splitlines()[-1])
 data["maxrss_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+data["peak_pss_kb"] = peak
 print(json.dumps(data))
 """
 
@@ -379,6 +406,7 @@ class SizeResult:
     end_to_end: Timing = field(default_factory=Timing)
     daemon_start_seconds: float | None = None
     peak_mb: float | None = None
+    peak_one_process_mb: float | None = None
     files_written: int | None = None
     bytes_written: int | None = None
     op_files_written: dict[str, list[int]] = field(default_factory=dict)
@@ -427,7 +455,10 @@ def measure_size(
 
     out.cold = repeated(cold, repeats, cheap)
     out.items, out.feeds = colds[-1]["items"], colds[-1]["feeds"]
-    out.peak_mb = max(c["maxrss_kb"] for c in colds) / 1024
+    # The build's processes together, shared pages counted once (PSS), sampled; at
+    # least the largest single process's peak resident size.
+    out.peak_mb = max(max(c["maxrss_kb"], c["peak_pss_kb"]) for c in colds) / 1024
+    out.peak_one_process_mb = max(c["maxrss_kb"] for c in colds) / 1024
     out.files_written = colds[-1]["files_written"]
     out.bytes_written = colds[-1]["bytes_written"]
     if out.items != size:
@@ -560,7 +591,7 @@ COLUMNS = (
     "edit page",
     "delete page",
     "end-to-end add",
-    "peak MB",
+    "peak MB (all processes)",
     "files written",
     "MB written",
     "baseline cold",
