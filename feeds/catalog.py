@@ -20,6 +20,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, replace
+from itertools import chain
 from operator import attrgetter
 
 from slugify import slugify
@@ -64,6 +65,10 @@ TYPOGRAPHIC = {
 NFKC_TYPOGRAPHIC = {m: p for m, p in TYPOGRAPHIC.items() if unicodedata.is_normalized("NFKC", m)}
 ASCII_TYPOGRAPHIC = {mark: plain for mark, plain in TYPOGRAPHIC.items() if mark.isascii()}
 GroupKey = tuple[Kind, str]
+# The sightings of one item: the record itself when there is one, as for most items,
+# so that an archive does not make one list per item for the cyclic garbage
+# collector to scan again and again while it is merged.
+Sightings = Record | list[Record]
 KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
 by_order = attrgetter("order")  # sort key: newest first
 
@@ -110,47 +115,66 @@ def merge_items(records: Iterable[Record], known: Mapping[GroupKey, str] | None 
     """One entry per item, newest first, and the groups of every topic, mission and
     content type, including those in `known` that no longer hold any entry."""
     records = list(records)
-    by_key: dict[str, list[Record]] = defaultdict(list)
+    by_key: dict[str, Sightings] = {}
     for record in records:
-        by_key[identity_key(record)].append(record)
+        add_sighting(by_key, identity_key(record), record)
     vocabulary = {kind: frozenset(names) for kind, names in name_counts(records).items()}
-    by_date: dict[dt.date, list[str]] = defaultdict(list)
-    for key, sightings in by_key.items():
-        by_date[sightings[0].date].append(key)
-    entries = merge_all(by_key, vocabulary, by_date)
+    entries = merge_all(by_key, vocabulary, keys_by_date(by_key))
     return Catalog(entries=tuple(entries), groups=group_entries(entries, known or {}))
+
+
+def add_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
+    found = sightings.get(key)
+    if found is None:
+        sightings[key] = record
+    elif isinstance(found, Record):
+        sightings[key] = [found, record]
+    else:
+        found.append(record)
+
+
+def remove_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
+    found = records_of(sightings[key])
+    found.remove(record)
+    if len(found) > 1:
+        sightings[key] = found
+    elif found:
+        sightings[key] = found[0]
+    else:
+        del sightings[key]
+
+
+def records_of(found: Sightings) -> list[Record]:
+    return [found] if isinstance(found, Record) else found
+
+
+def keys_by_date(sightings: Mapping[str, Sightings]) -> dict[dt.date, tuple[str, ...]]:
+    """The keys of the sightings by date; tuples, which the garbage collector skips."""
+    by_date: dict[dt.date, list[str]] = defaultdict(list)
+    for key, found in sightings.items():
+        by_date[records_of(found)[0].date].append(key)
+    return {day: tuple(keys) for day, keys in by_date.items()}
 
 
 def name_counts(records: Collection[Record]) -> dict[Kind, Counter[str]]:
     """How often the records give each name complete (not on a page's cut last line),
     by kind: the evidence that a tentative value is whole."""
-    # Counted list by list first: records share their lists of names.
-    topics = Counter(record.topics for record in records)
-    missions = Counter(record.missions for record in records)
     return {
-        Kind.TOPIC: _expand(topics),
-        Kind.MISSION: _expand(missions),
+        Kind.TOPIC: Counter(chain.from_iterable(record.topics for record in records)),
+        Kind.MISSION: Counter(chain.from_iterable(record.missions for record in records)),
         Kind.TYPE: Counter(record.content_type for record in records if record.content_type),
     }
 
 
-def _expand(lists: Counter[tuple[str, ...]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for names, n in lists.items():
-        for name in names:
-            counts[name] += n
-    return counts
-
-
 def merge_all(
-    sightings: Mapping[str, list[Record]],
+    sightings: Mapping[str, Sightings],
     vocabulary: Mapping[Kind, Container[str]],
     by_date: Mapping[dt.date, Iterable[str]],
 ) -> list[Entry]:
     """The entry of every item (`by_date`: the keys of the sightings, by date), with
     its second (`day_seconds`), newest first."""
     entries = [
-        merge_records(key, sightings[key], vocabulary, second)
+        merge_records(key, records_of(sightings[key]), vocabulary, second)
         for keys in by_date.values()
         for key, second in day_seconds(keys).items()
     ]
@@ -353,11 +377,11 @@ class Index:
     present, at the cost of what changed rather than of the whole archive."""
 
     def __init__(self, known: Mapping[GroupKey, str] | None = None) -> None:
-        self.sightings: dict[str, list[Record]] = {}
+        self.sightings: dict[str, Sightings] = {}
         self.vocabulary: dict[Kind, Counter[str]] = {kind: Counter() for kind in Kind}
         self.waiting: dict[tuple[Kind, str], set[str]] = defaultdict(set)  # tentative -> keys
         self.entries: dict[str, Entry] = {}
-        self.by_date: dict[dt.date, set[str]] = defaultdict(set)
+        self.by_date: dict[dt.date, tuple[str, ...]] = {}
         self.ordered = SortedEntries()
         self.groups: dict[GroupKey, SortedEntries] = {key: SortedEntries() for key in known or {}}
         self.slugs: dict[GroupKey, str] = dict(known or {})
@@ -368,12 +392,9 @@ class Index:
         withdrawn_keys = [identity_key(record) for record in withdrawn]
         added_keys = [identity_key(record) for record in added]
         for key, record in zip(withdrawn_keys, withdrawn, strict=True):
-            sightings = self.sightings[key]
-            sightings.remove(record)
-            if not sightings:
-                del self.sightings[key]
+            remove_sighting(self.sightings, key, record)
         for key, record in zip(added_keys, added, strict=True):
-            self.sightings.setdefault(key, []).append(record)
+            add_sighting(self.sightings, key, record)
             for kind, value in record.tentative:
                 self.waiting[kind, value].add(key)
         touched = {*withdrawn_keys, *added_keys}
@@ -398,35 +419,44 @@ class Index:
 
     def _remerge(self, keys: set[str]) -> Change:
         if not self.entries:  # nothing to compare with: every item present is new
-            for key, sightings in self.sightings.items():
-                self.by_date[sightings[0].date].add(key)
+            self.by_date = keys_by_date(self.sightings)
             entries = merge_all(self.sightings, self.vocabulary, self.by_date)
             return self._apply([(None, entry) for entry in entries])
-        dates: set[dt.date] = set()
+        days: dict[dt.date, set[str]] = {}  # the keys of each date touched, as they become
         changes: list[tuple[Entry | None, Entry | None]] = []
         for key in keys:  # the date is part of the key: an entry never changes date
-            records = self.sightings.get(key)
-            if records:
-                dates.add(records[0].date)
-                self.by_date[records[0].date].add(key)
+            found = self.sightings.get(key)
+            if found is not None:
+                day, gone = records_of(found)[0].date, None
             elif key in self.entries:
                 gone = self.entries[key]
-                dates.add(gone.date)
-                self.by_date[gone.date].discard(key)
+                day = gone.date
                 changes.append((gone, None))
-        for day in dates:
-            for key, second in day_seconds(self.by_date[day]).items():
+            else:
+                continue
+            day_keys = days.get(day)
+            if day_keys is None:
+                day_keys = days[day] = set(self.by_date.get(day, ()))
+            if gone is None:
+                day_keys.add(key)
+            else:
+                day_keys.discard(key)
+        for day, day_keys in days.items():
+            for key, second in day_seconds(day_keys).items():
                 before = self.entries.get(key)
                 if key in keys:
-                    after = merge_records(key, self.sightings[key], self.vocabulary, second)
+                    records = records_of(self.sightings[key])
+                    after = merge_records(key, records, self.vocabulary, second)
                 elif before is not None and before.second != second:
                     after = replace(before, second=second)
                 else:
                     continue
                 if before != after:
                     changes.append((before, after))
-            if not self.by_date[day]:
-                del self.by_date[day]
+            if day_keys:
+                self.by_date[day] = tuple(day_keys)
+            else:
+                self.by_date.pop(day, None)
         return self._apply(changes)
 
     def _apply(self, changes: list[tuple[Entry | None, Entry | None]]) -> Change:
