@@ -29,6 +29,7 @@ Paths are relative POSIX paths; URLs are the base URL plus the path. No I/O.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -215,7 +216,12 @@ def month_path(entry: Entry) -> str:
 
 def item_path(entry: Entry) -> str:
     """Where an item is shown: its anchor on the page of its month."""
-    return f"{month_path(entry)}#{item_anchor(entry)}"
+    return item_location(entry.id, entry.date)
+
+
+def item_location(id: str, day: dt.date) -> str:
+    """`item_path` of the entry with this id and date."""
+    return f"items/{day.year:04d}/{day.month:02d}.html#item-{id[9:17]}"
 
 
 def relative_root(path: str) -> str:

@@ -48,6 +48,7 @@ class Publisher:
     def __init__(self, public: Path) -> None:
         self.public = public
         self.manifest: dict[str, list[object]] | None = None
+        self.encode = ManifestEncoder()
 
     def sync(
         self,
@@ -94,7 +95,7 @@ class Publisher:
         arriving = [path for path in paths if path not in old]
         if arriving:
             intent = {**old, **{path: ["", 0, 0] for path in arriving}}
-            write_atomic(self.public / MANIFEST, _manifest_bytes(intent), durable=True)
+            write_atomic(self.public / MANIFEST, self.encode(intent), durable=True)
         children = [
             (stream, workers.start(self._put_all, stream, paths, old)) for stream in streams[1:]
         ]
@@ -115,7 +116,7 @@ class Publisher:
         if written or removed or arriving or not (self.public / MANIFEST).is_file():
             # Not flushed: its paths are among those of the flushed one before, or of
             # the one before that; lost in a crash, it costs the next build a compare.
-            write_atomic(self.public / MANIFEST, _manifest_bytes(new))
+            write_atomic(self.public / MANIFEST, self.encode(new))
         return PublishReport(
             tuple(written),
             tuple(removed),
@@ -153,8 +154,26 @@ class Publisher:
         return path, [digest, after.st_size, after.st_mtime_ns], len(data)
 
 
-def _manifest_bytes(manifest: Mapping[str, list[object]]) -> bytes:
-    return json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode()
+class ManifestEncoder:
+    """`json.dumps(manifest, separators=(",", ":"), sort_keys=True)`, re-encoding only
+    the rows that changed since the last call (a row is replaced, never modified):
+    the daemon writes the manifest after each change, and most rows stay."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[list[object], str]] = {}
+
+    def __call__(self, manifest: Mapping[str, list[object]]) -> bytes:
+        rows, parts = self.rows, []
+        for path in sorted(manifest):
+            row = manifest[path]
+            known = rows.get(path)
+            if known is None or known[0] is not row:
+                text = f"{json.dumps(path)}:{json.dumps(row, separators=(',', ':'))}"
+                known = rows[path] = (row, text)
+            parts.append(known[1])
+        if len(rows) > 2 * len(manifest) + 64:  # forget rows of paths long gone
+            self.rows = {path: rows[path] for path in manifest}
+        return f"{{{','.join(parts)}}}".encode()
 
 
 def check_path(path: str) -> None:

@@ -23,7 +23,7 @@ from feeds.layout import (
     feed_path,
     feed_specs,
     item_anchor,
-    item_path,
+    item_location,
     month_path,
     relative_root,
 )
@@ -188,13 +188,17 @@ def index_row(spec: FeedSpec) -> str:
     )
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def feed_page_row(entry: Entry, root: str) -> str:
     """One item on a feed's page (the same on every change of the feed while it is
-    among the newest)."""
+    among the newest): made once (its id stands for its date)."""
+    return _feed_page_row(entry.id, entry.title, entry.date, root)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _feed_page_row(id: str, title: str, date: dt.date, root: str) -> str:
     return (
-        f'<li><a href="{root}{item_path(entry)}">{escape(entry.title)}</a><br>'
-        f'<span class="meta nowrap"><time datetime="{entry.date}">{display_date(entry.date)}</time>'
+        f'<li><a href="{root}{item_location(id, date)}">{escape(title)}</a><br>'
+        f'<span class="meta nowrap"><time datetime="{date}">{display_date(date)}</time>'
         "</span></li>\n"
     )
 

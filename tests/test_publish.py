@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feeds.publish import MANIFEST, Publisher, check_path, remove_temporaries
+from feeds.publish import MANIFEST, ManifestEncoder, Publisher, check_path, remove_temporaries
 
 
 def test_unchanged_files_are_not_touched(tmp_path: Path) -> None:
@@ -118,3 +120,30 @@ def test_a_forked_stream_with_an_unannounced_path_fails_the_sync(tmp_path: Path)
     with pytest.raises(ValueError, match="not announced"):
         Publisher(tmp_path).sync(iter(()), ["all.atom"], forked=[rogue()])
     assert not (tmp_path / "elsewhere.atom").exists()
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["all.atom", "topics/a.rss", 'é/"q".html', "items/2020/01.html"]),
+            st.lists(st.one_of(st.text(), st.integers()), max_size=3),
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_manifest_is_encoded_as_json_dumps_would_after_any_changes(
+    manifests: list[dict[str, list[object]]],
+) -> None:
+    """The daemon re-encodes only the manifest rows that changed; what it writes is
+    still exactly the whole manifest as JSON, keys sorted."""
+    encode = ManifestEncoder()
+    current: dict[str, list[object]] = {}
+    for changes in manifests:
+        current = {**current, **changes}
+        for path in list(current)[: len(changes) // 2]:
+            del current[path]  # and some paths go
+        expected = json.dumps(current, separators=(",", ":"), sort_keys=True).encode()
+        assert encode(current) == expected
+        assert json.loads(encode(current)) == current
