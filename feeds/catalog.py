@@ -62,8 +62,8 @@ TYPOGRAPHIC = {
 }
 # The marks that NFKC leaves as they are (it makes … three dots, for one), and of
 # those the ones that ASCII text can hold (the backtick).
-NFKC_TYPOGRAPHIC = {m: p for m, p in TYPOGRAPHIC.items() if unicodedata.is_normalized("NFKC", m)}
-ASCII_TYPOGRAPHIC = {mark: plain for mark, plain in TYPOGRAPHIC.items() if mark.isascii()}
+NFKC_MARKS = tuple(mark for mark in TYPOGRAPHIC if unicodedata.is_normalized("NFKC", mark))
+ASCII_MARKS = tuple(mark for mark in TYPOGRAPHIC if mark.isascii())
 GroupKey = tuple[Kind, str]
 # The sightings of one item: the record itself when there is one, as for most items,
 # so that an archive does not make one list per item for the cyclic garbage
@@ -76,13 +76,13 @@ by_order = attrgetter("order")  # sort key: newest first
 def normalise_text(text: str) -> str:
     """The form in which two spellings of one text compare equal: Unicode NFKC,
     straight quotes and dashes, single spaces, case-folded."""
-    marks = ASCII_TYPOGRAPHIC
+    marks = ASCII_MARKS
     if not text.isascii():  # NFKC leaves ASCII text as it is
         text = unicodedata.normalize("NFKC", text)
-        marks = NFKC_TYPOGRAPHIC
-    for mark, plain in marks.items():
+        marks = NFKC_MARKS
+    for mark in marks:
         if mark in text:
-            text = text.replace(mark, plain)
+            text = text.replace(mark, TYPOGRAPHIC[mark])
     # The space is the only printable whitespace; str.split() splits at runs of
     # exactly the characters that the regex \s matches.
     if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
