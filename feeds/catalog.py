@@ -30,7 +30,9 @@ from feeds.model import Catalog, Entry, Group, Kind, Record, new_entry, order_va
 # Entry and feed ids are name-based UUIDs in this namespace: they depend on the item
 # alone, never on paths, the base URL, order or time.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://www.osce.org/newsroom")
-NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes)  # copied, not made anew for each id
+# Hash states copied for each key rather than made anew (which looks the algorithm up).
+NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes)
+SHA256 = hashlib.sha256()
 # Entries of one date get distinct seconds in this window after the day's anchor time.
 SECONDS_PER_DAY_WINDOW = 3600
 
@@ -67,7 +69,7 @@ ASCII_MARKS = tuple(mark for mark in TYPOGRAPHIC if mark.isascii())
 GroupKey = tuple[Kind, str]
 # The sightings of one item: the record itself when there is one, as for most items,
 # so that an archive does not make one list per item for the cyclic garbage
-# collector to scan again and again while it is merged.
+# collector to scan again and again while it is merged; a list holds two or more.
 Sightings = Record | list[Record]
 KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
 by_order = attrgetter("order")  # sort key: newest first
@@ -174,7 +176,7 @@ def merge_all(
     """The entry of every item (`by_date`: the keys of the sightings, by date), with
     its second (`day_seconds`), newest first."""
     entries = [
-        merge_records(key, records_of(sightings[key]), vocabulary, second)
+        merge_records(key, sightings[key], vocabulary, second)
         for keys in by_date.values()
         for key, second in day_seconds(keys).items()
     ]
@@ -183,11 +185,11 @@ def merge_all(
 
 
 def merge_records(
-    key: str, records: list[Record], vocabulary: Mapping[Kind, Container[str]], second: int = 0
+    key: str, sightings: Sightings, vocabulary: Mapping[Kind, Container[str]], second: int = 0
 ) -> Entry:
     """The most complete truth of one item's sightings."""
-    if len(records) == 1 and not records[0].tentative:  # most items: nothing to merge
-        record = records[0]
+    if isinstance(sightings, Record) and not sightings.tentative:  # most: nothing to merge
+        record = sightings
         return new_entry(
             key=key,
             id=id_from_key(key),
@@ -199,6 +201,7 @@ def merge_records(
             topics=sorted_names(record.topics),
             summary=record.summary,
         )
+    records = records_of(sightings)
     names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
     types: Counter[str] = Counter()
     for record in records:
@@ -245,7 +248,9 @@ def sorted_names(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def key_digest(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    sha256 = SHA256.copy()
+    sha256.update(key.encode())
+    return int.from_bytes(sha256.digest()[:8], "big")
 
 
 def day_seconds(keys: Iterable[str]) -> dict[str, int]:
@@ -445,8 +450,7 @@ class Index:
             for key, second in day_seconds(day_keys).items():
                 before = self.entries.get(key)
                 if key in keys:
-                    records = records_of(self.sightings[key])
-                    after = merge_records(key, records, self.vocabulary, second)
+                    after = merge_records(key, self.sightings[key], self.vocabulary, second)
                 elif before is not None and before.second != second:
                     after = replace(before, second=second)
                 else:
