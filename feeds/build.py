@@ -73,7 +73,7 @@ LAST_GOOD = f"{STATE_DIR}/last-good"
 SEED_SUFFIX = ".txt"
 # A first build shares its work out to worker processes (`workers`) from this much:
 FORK_MIN_SEEDS = 500  # seed files to read
-FORK_MIN_WORK = 2000  # documents and month pages to render
+FORK_MIN_WORK = 50_000  # entries to render, weighted as `_render_everything` does
 HEAD_START = 8  # the first share's head start (front pages, state): entries / this
 # Records and issues as plain tuples, cheap to send from a worker.
 RECORD_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Record)))
@@ -571,7 +571,8 @@ class Builder:
             (items[0].order, 2 * len(items), functools.partial(month_file, path, items, links))
             for path, items in pages.items()
         )
-        count = self.workers or (workers.usable() if len(work) >= FORK_MIN_WORK else 1)
+        weight = sum(w for _, w, _ in work)
+        count = self.workers or (workers.usable() if weight >= FORK_MIN_WORK else 1)
         # The first share also writes the front pages and the state (a head start).
         shares = split_by_time(work, count, head=len(catalog.entries) // HEAD_START)
 
