@@ -30,6 +30,7 @@ import operator
 import os
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,6 +417,7 @@ class Builder:
         self.seeds: dict[str, tuple[Stamp, Seed]] = {}
         self.last_good: dict[str, bytes] = {}
         self.good_changed: set[str] = set()  # seeds whose last good version changed
+        self.shard_members: dict[str, set[str]] | None = None  # shard path -> seeds
         # What is published, without the bytes (memory grows with the archive):
         # feed path -> {document name: (what it is made of, its files' paths)}
         self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
@@ -526,7 +528,27 @@ class Builder:
     def _state_files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
         """The registry, and the last-good shards of the seeds `names` (default: all)."""
         assert self.index is not None
-        files = shards(self.last_good, names)
+        if names is None:
+            files = shards(self.last_good)
+        else:  # only the shards of `names`, found without a pass over every seed
+            if self.shard_members is None:
+                self.shard_members = defaultdict(set)
+                for name in self.last_good:
+                    self.shard_members[shard_path(name)].add(name)
+            wanted = set()
+            for name in names:
+                path = shard_path(name)
+                wanted.add(path)
+                if name in self.last_good:
+                    self.shard_members[path].add(name)
+                else:
+                    self.shard_members[path].discard(name)
+            members = {path: self.shard_members[path] for path in wanted}
+            files = {
+                path: shard_bytes({name: self.last_good[name] for name in held})
+                for path, held in members.items()
+                if held
+            }
         files[REGISTRY] = registry_bytes(self.index.slugs)
         return files
 
@@ -613,7 +635,7 @@ class Builder:
                 continue
             before = self.feeds.pop(spec.path, {})
             self.boundaries.update(spec, change.entries)
-            positions = self.boundaries.positions(spec)
+            positions = self.boundaries.positions(spec, self.index.orders(group))
             for doc in documents(spec, self.config.feed_size, positions):
                 written.update(self._render_document(doc, before))
             now = {p for _, paths in self.feeds[spec.path].values() for p in paths}

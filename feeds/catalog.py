@@ -335,13 +335,23 @@ class SortedEntries:
     def __init__(self) -> None:
         self.keys: list[int] = []
         self.entries: list[Entry] = []
+        self.frozen: tuple[Entry, ...] | None = ()  # `entries` as a tuple, while unchanged
+
+    def as_tuple(self) -> tuple[Entry, ...]:
+        """The entries as a tuple, made again only after a change: a catalog holds a
+        tuple of every feed's entries, and most feeds do not change between builds."""
+        if self.frozen is None:
+            self.frozen = tuple(self.entries)
+        return self.frozen
 
     def add(self, entry: Entry) -> None:
+        self.frozen = None
         at = bisect.bisect_left(self.keys, entry.order)
         self.keys.insert(at, entry.order)
         self.entries.insert(at, entry)
 
     def remove(self, entry: Entry) -> None:
+        self.frozen = None
         at = bisect.bisect_left(self.keys, entry.order)
         del self.keys[at]
         del self.entries[at]
@@ -349,6 +359,7 @@ class SortedEntries:
     def update(self, removed: list[Entry], added: list[Entry]) -> None:
         """Remove and add entries: one by one for a few, by sorting for many (in
         linear time when `added` is sorted: the sort merges two sorted runs)."""
+        self.frozen = None
         if len(removed) + len(added) < max(64, len(self.entries) // 16):
             for entry in removed:
                 self.remove(entry)
@@ -484,6 +495,11 @@ class Index:
             self.slugs = assign_slugs(fresh, self.slugs)
         return Change(tuple(changes), touched, bool(fresh))
 
+    def orders(self, group: GroupKey | None) -> list[int]:
+        """The sort keys (`Entry.order`) of a group's entries, or of all entries
+        (None), newest first: where an entry sits in its feed, found by bisection."""
+        return (self.ordered if group is None else self.groups[group]).keys
+
     def month(self, path: str) -> list[Entry]:
         """The entries of the month of a month page (`items/YYYY/MM.html`)."""
         year, month = int(path[6:10]), int(path[11:13])
@@ -493,9 +509,9 @@ class Index:
 
     def catalog(self) -> Catalog:
         return Catalog(
-            entries=tuple(self.ordered.entries),
+            entries=self.ordered.as_tuple(),
             groups=tuple(
-                Group(kind, name, self.slugs[kind, name], tuple(self.groups[kind, name].entries))
+                Group(kind, name, self.slugs[kind, name], self.groups[kind, name].as_tuple())
                 for kind, name in sorted(self.groups, key=group_order)
             ),
         )

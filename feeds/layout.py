@@ -172,13 +172,16 @@ class Boundaries:
         self.page_size = page_size
         self.feeds: dict[str, list[Entry]] = {}  # feed path -> its boundaries, newest first
 
-    def positions(self, spec: FeedSpec) -> list[int]:
-        """Where the feed's boundary entries are in `spec.entries`."""
+    def positions(self, spec: FeedSpec, orders: Sequence[int] | None = None) -> list[int]:
+        """Where the feed's boundary entries are in `spec.entries`; `orders`: the sort
+        keys of `spec.entries`, when the caller has them (a faster bisection)."""
         found = self.feeds.get(spec.path)
         if found is None:
             size = self.page_size
             found = self.feeds[spec.path] = [e for e in spec.entries if not e.number % size]
-        return [bisect.bisect_left(spec.entries, e.order, key=by_order) for e in found]
+        if orders is None:
+            return [bisect.bisect_left(spec.entries, e.order, key=by_order) for e in found]
+        return [bisect.bisect_left(orders, e.order) for e in found]
 
     def update(self, spec: FeedSpec, changes: Iterable[tuple[Entry | None, Entry | None]]) -> None:
         """Entries that left or joined the feed since its boundaries were last found."""
