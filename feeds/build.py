@@ -148,9 +148,10 @@ def seed_names(folder: Path) -> list[str]:
         return []
 
 
-def read_seed(path: Path) -> bytes | None:
+def read_seed(path: str | Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            return handle.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None  # removed since the listing, or a folder named *.txt
 
@@ -672,7 +673,7 @@ def read_seed_file(
     config: Config, name: str, last_good: bytes | None, before: tuple[Stamp, Seed] | None
 ) -> Read:
     """Stat, read and parse one seed file, unless its stamp or bytes are as `before`."""
-    path = config.seeds / name
+    path = os.path.join(config.seeds, name)  # (not pathlib: a scan does this per seed)
     try:
         stamp: Stamp | None = stamp_of(os.stat(path))
     except OSError:
