@@ -49,6 +49,7 @@ class Publisher:
         self.public = public
         self.manifest: dict[str, list[object]] | None = None
         self.encode = ManifestEncoder()
+        self.checked: set[str] = set()  # paths found to lie inside public/
 
     def sync(
         self,
@@ -86,8 +87,9 @@ class Publisher:
         old: Mapping[str, list[object]],
         new: dict[str, list[object]],
     ) -> PublishReport:
-        for path in paths:
+        for path in paths - self.checked:
             check_path(path)
+            self.checked.add(path)
         self.public.mkdir(parents=True, exist_ok=True)
         new = dict(new)
         # Write-ahead: a path is in the manifest before its file exists, so that a run
@@ -142,7 +144,7 @@ class Publisher:
         """Write one file unless it already holds `data`; its manifest row, and the
         bytes written (None when it was not)."""
         digest = hashlib.sha256(data).hexdigest()  # (fast where the CPU has SHA)
-        target = self.public / path
+        target = os.path.join(self.public, path)  # (not pathlib: once per file)
         try:
             before: os.stat_result | None = os.stat(target)
         except OSError:
@@ -192,7 +194,7 @@ def read_manifest(public: Path) -> dict[str, list[object]]:
 
 
 def _is_current(
-    target: Path, stat: os.stat_result | None, data: bytes, digest: str, known: list[object] | None
+    target: str, stat: os.stat_result | None, data: bytes, digest: str, known: list[object] | None
 ) -> bool:
     if stat is None or stat.st_size != len(data):
         return False
@@ -200,7 +202,8 @@ def _is_current(
     if as_published and known is not None and len(str(known[0])) == len(digest):
         return known[0] == digest  # the file is as published: its digest tells
     try:  # a file as the manifest does not know it (or by an older digest): compare
-        return target.read_bytes() == data
+        with open(target, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -213,7 +216,7 @@ def _remove(target: Path) -> bool:
 
 
 def write_atomic(
-    target: Path, data: bytes, *, durable: bool = False, newer_than: int | None = None
+    target: str | Path, data: bytes, *, durable: bool = False, newer_than: int | None = None
 ) -> os.stat_result:
     """Write `data` to `target` so that readers never see a partial file; returns the
     new file's stat.
@@ -226,13 +229,14 @@ def write_atomic(
     whole seconds, and clients (libcurl, so newsboat) drop a response whose
     Last-Modified is not later than theirs: a file changed twice within one second
     gets the next second as its mtime."""
-    temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    folder, name = os.path.split(target)
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
         try:
             fd = os.open(temp, flags, FILE_MODE)
         except FileNotFoundError:  # a new folder
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             fd = os.open(temp, flags, FILE_MODE)
         try:
             view = memoryview(data)
@@ -252,7 +256,7 @@ def write_atomic(
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            os.unlink(temp)
         raise
     return stat
 
