@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from feeds.model import MONTH_NAMES
+
 ITEMS_PER_PAGE = 10
 FIRST_DAY = dt.date(1996, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)
@@ -43,20 +45,7 @@ HEADER_LINES = (
     "News and press releases",
     "News and press releases from the OSCE's global activities.",
 )
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+
 
 # Invented places: countries (or regions) and their capitals.
 PLACES = (
@@ -290,7 +279,7 @@ def pick(rng: random.Random, names: Sequence[str], weights: Sequence[float], k: 
 
 
 def display_date(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def ordinal(n: int) -> str:

@@ -83,6 +83,23 @@ def order_value(date: dt.date, second: int) -> int:
     return -(date.toordinal() * 1_000_000 + second)
 
 
+# The listing's month names (English, as the site writes its dates).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def id_number(id: str) -> int:
     """The first 32 bits of a `urn:uuid:` id."""
     return int(id[9:17], 16)

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from feeds.model import Issue, Kind, Level, ParseResult, Record
+from feeds.model import MONTH_NAMES, Issue, Kind, Level, ParseResult, Record
 
 DATE_LABEL = "Publishing date"
 DATE_PREFIX = f"{DATE_LABEL}:"
@@ -52,26 +52,7 @@ LABEL_LINE = re.compile(r"(?P<label>[A-Z][a-z]+(?: [a-z]+){0,3}):(?:\s*(?P<value
 # Lines of body text after a lone item's summary that make a page an article.
 ARTICLE_BODY_LINES = 3
 
-MONTHS = {
-    name.lower(): number
-    for number, name in enumerate(
-        (
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ),
-        start=1,
-    )
-}
+MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}
 # Characters XML 1.0 cannot carry (C0 controls, lone surrogates, non-characters):
 # they cannot be published, so they are dropped on reading.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

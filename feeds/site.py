@@ -27,7 +27,7 @@ from feeds.layout import (
     month_path,
     relative_root,
 )
-from feeds.model import Catalog, Entry, Kind
+from feeds.model import MONTH_NAMES, Catalog, Entry, Kind
 
 MONTH_PAGE_SHAPE = "items/YYYY/MM.html"  # where every month page sits (`month_path`)
 HEADINGS = {
@@ -82,22 +82,6 @@ def months(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
     for entry in entries:
         pages.setdefault(month_path(entry), []).append(entry)
     return pages
-
-
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def display_date(day: dt.date) -> str:
