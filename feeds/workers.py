@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -28,8 +29,9 @@ MAX_WORKERS = 4
 
 def usable() -> int:
     """Processes a cold build may use: one per usable core (at most four), or one
-    when this process may not fork (see above)."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    when this process may not fork (see above; and off Linux, where system libraries
+    may not survive a fork without exec)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return 1
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
 
