@@ -419,6 +419,7 @@ class Builder:
         self.last_good: dict[str, bytes] = {}
         self.good_changed: set[str] = set()  # seeds whose last good version changed
         self.shard_members: dict[str, set[str]] | None = None  # shard path -> seeds
+        self.issues: tuple[Issue, ...] | None = None  # of every seed, until one is read again
         # What is published, without the bytes (memory grows with the archive):
         # feed path -> {document name: (what it is made of, its files' paths)}
         self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
@@ -460,10 +461,14 @@ class Builder:
             written, removed = self._render_change(catalog, change)
             report = self.publisher.apply(written, removed)
         self.good_changed.clear()
-        issues = sorted(
-            (i for _, seed in self.seeds.values() for i in seed.issues),
-            key=lambda i: (i.source, i.line),
-        )
+        if self.issues is None or any(m is not None for m in moved):
+            self.issues = tuple(
+                sorted(
+                    (i for _, seed in self.seeds.values() for i in seed.issues),
+                    key=lambda i: (i.source, i.line),
+                )
+            )
+        issues = self.issues
         return BuildResult(
             catalog=catalog,
             items=len(catalog.entries),

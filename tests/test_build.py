@@ -346,3 +346,24 @@ def test_last_good_copies_come_back_byte_for_byte(good: dict[str, bytes]) -> Non
     assert good_from_shard(data) == good
     if any(good.values()):  # cut short, a shard yields nothing rather than wrong bytes
         assert good_from_shard(data[:-1]) == {}
+
+
+def test_the_daemons_builds_report_the_problems_of_the_seeds_as_they_are_now(
+    config: Config,
+) -> None:
+    builder = Builder(config)
+    assert builder.build().issues == ()
+    bad = config.seeds / "bad.txt"
+    bad.write_text("Publishing date: 32 Octember 2020\n")
+    found = builder.build({"bad.txt"}).issues
+    assert [i.source for i in found] == [str(bad)] * len(found)
+    assert builder.build().issues == found  # nothing read again: the same problems
+    bad.write_text("Fixed\nPublishing date: 16 October 2020\n")
+    assert builder.build({"bad.txt"}).issues == ()
+    bad.unlink()
+    bad.write_text("binary\0data")  # found by a scan, as after a restart of the watcher
+    assert [i.message for i in builder.build().issues] == [
+        "not UTF-8 text (a binary file?): no items",
+        "yields no items now; its last good version's 1 items stay published until it "
+        "is fixed or deleted",
+    ]
