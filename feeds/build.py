@@ -200,15 +200,12 @@ def good_from_shard(data: bytes) -> dict[str, bytes]:
         return {}  # a damaged shard: its seeds lose their fallback, nothing else
 
 
-def shards(good: Mapping[str, bytes], names: Iterable[str] | None = None) -> dict[str, bytes]:
-    """The shard files holding `names` (default: all), from every last good version."""
-    wanted = {shard_path(name) for name in (good if names is None else names)}
-    grouped: dict[str, dict[str, bytes]] = {path: {} for path in wanted}
+def shards(good: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The shard files of every last good version."""
+    grouped: dict[str, dict[str, bytes]] = defaultdict(dict)
     for name, data in good.items():
-        path = shard_path(name)
-        if path in grouped:
-            grouped[path][name] = data
-    return {path: shard_bytes(rows) for path, rows in grouped.items() if rows}
+        grouped[shard_path(name)][name] = data
+    return {path: shard_bytes(rows) for path, rows in grouped.items()}
 
 
 def display_name(config: Config, name: str) -> str:
@@ -314,7 +311,7 @@ def build(config: Config) -> BuildResult:
     builder = Builder(config)
     result = builder.build()
     if builder.stamps() == inputs.seeds:  # no seed changed while it was read
-        inputs.record(config.public, builder.publisher.manifest, result)
+        inputs.record(config.public, result)
     return result
 
 
@@ -354,12 +351,13 @@ class Inputs:
         """The recorded result, when nothing it depends on changed since."""
         try:
             recorded = json.loads((public / INPUTS).read_bytes())
-            manifest = (public / MANIFEST).read_bytes()
+            manifest_bytes = (public / MANIFEST).read_bytes()
             if recorded["inputs"] != self.digest():
                 return None
-            if recorded["manifest"] != hashlib.sha256(manifest).hexdigest():
+            if recorded["manifest"] != hashlib.sha256(manifest_bytes).hexdigest():
                 return None  # published since (by the daemon, say)
-            for path, (_, size, mtime) in json.loads(manifest).items():
+            manifest = json.loads(manifest_bytes)
+            for path, (_, size, mtime) in manifest.items():
                 stat = os.stat(public / path)
                 if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                     return None  # changed by hand, or torn by a crash
@@ -370,7 +368,7 @@ class Inputs:
                 catalog=None,
                 items=int(recorded["items"]),
                 issues=issues,
-                report=PublishReport((), (), len(json.loads(manifest)), 0),
+                report=PublishReport((), (), len(manifest), 0),
                 seeds=len(self.seeds),
                 seconds=0.0,
                 feeds=int(recorded["feeds"]),
@@ -378,14 +376,11 @@ class Inputs:
         except (OSError, ValueError, KeyError, TypeError):
             return None  # no record, a damaged one, or a published file gone
 
-    def record(
-        self, public: Path, manifest: Mapping[str, object] | None, result: BuildResult
-    ) -> None:
+    def record(self, public: Path, result: BuildResult) -> None:
         """Keep these inputs with the manifest just published and the result."""
-        manifest_bytes = (public / MANIFEST).read_bytes() if manifest is not None else b""
         rows = {
             "inputs": self.digest(),
-            "manifest": hashlib.sha256(manifest_bytes).hexdigest(),
+            "manifest": hashlib.sha256((public / MANIFEST).read_bytes()).hexdigest(),
             "items": result.items,
             "feeds": result.feeds,
             "issues": [[i.source, i.line, str(i.level), i.message] for i in result.issues],
@@ -468,11 +463,10 @@ class Builder:
                     key=lambda i: (i.source, i.line),
                 )
             )
-        issues = self.issues
         return BuildResult(
             catalog=catalog,
             items=len(catalog.entries),
-            issues=tuple(issues),
+            issues=self.issues,
             report=report,
             seeds=len(self.seeds),
             seconds=time.perf_counter() - started,
@@ -534,27 +528,24 @@ class Builder:
     def _state_files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
         """The registry, and the last-good shards of the seeds `names` (default: all)."""
         assert self.index is not None
-        if names is None:
-            files = shards(self.last_good)
-        else:  # only the shards of `names`, found without a pass over every seed
-            if self.shard_members is None:
-                self.shard_members = defaultdict(set)
-                for name in self.last_good:
-                    self.shard_members[shard_path(name)].add(name)
-            wanted = set()
-            for name in names:
-                path = shard_path(name)
-                wanted.add(path)
-                if name in self.last_good:
-                    self.shard_members[path].add(name)
-                else:
-                    self.shard_members[path].discard(name)
-            members = {path: self.shard_members[path] for path in wanted}
-            files = {
-                path: shard_bytes({name: self.last_good[name] for name in held})
-                for path, held in members.items()
-                if held
-            }
+        if self.shard_members is None:  # which seeds each shard holds, kept from now on
+            self.shard_members = defaultdict(set)
+            for name in self.last_good:
+                self.shard_members[shard_path(name)].add(name)
+        members = self.shard_members
+        wanted = set(members) if names is None else set()
+        for name in names or ():  # seeds whose last good version came, changed or went
+            path = shard_path(name)
+            wanted.add(path)
+            if name in self.last_good:
+                members[path].add(name)
+            else:
+                members[path].discard(name)
+        files = {
+            path: shard_bytes({name: self.last_good[name] for name in members[path]})
+            for path in wanted
+            if members[path]
+        }
         files[REGISTRY] = registry_bytes(self.index.slugs)
         return files
 
@@ -565,25 +556,24 @@ class Builder:
         are read (so that their bytes are never all in memory at once): one stream,
         or one per worker, each a range of time (a page holds entries of one span of
         time, so each entry is rendered by one worker only)."""
+        assert self.index is not None
         specs = feed_specs(catalog, SITE_TITLE)
-        size, boundaries = self.config.feed_size, self.boundaries
-        docs = [doc for spec in specs for doc in documents(spec, size, boundaries.positions(spec))]
+        docs = [
+            doc
+            for spec in specs
+            for doc in documents(spec, self.config.feed_size, self._positions(spec))
+        ]
+        paths: list[str] = []
         for doc in docs:
-            self.feeds.setdefault(doc.feed.path, {})[doc.name] = (
-                document_key(doc),
-                tuple(document_paths(doc)),
-            )
+            made = tuple(document_paths(doc))
+            self.feeds.setdefault(doc.feed.path, {})[doc.name] = (document_key(doc), made)
+            paths.extend(made)
         pages = months(catalog.entries)
         front = front_pages(specs, self.config, SITE_TITLE)
         state = self._state_files()
         self.pages = {*front, *pages}
-        paths = [
-            *(path for doc in docs for path in document_paths(doc)),
-            *front,
-            *pages,
-            *state,
-        ]
-        links = month_links(catalog)
+        paths.extend([*front, *pages, *state])
+        links = month_links(self.index.slugs)
         # Each piece of work: when (newest first), its weight (entries, by what each
         # costs: in four formats in a subscription document, once in an archive page,
         # about twice that on a month page), and how to render it.
@@ -611,6 +601,12 @@ class Builder:
         streams = [files(share) for share in shares]
         streams[0] = itertools.chain(front.items(), state.items(), streams[0])
         return paths, streams
+
+    def _positions(self, spec: FeedSpec) -> list[int]:
+        """Where a feed's archive boundaries are among its entries."""
+        assert self.index is not None
+        group = None if spec.kind is None else (spec.kind, spec.name)
+        return self.boundaries.positions(spec, self.index.orders(group))
 
     def _render_document(
         self, doc: Document, before: Mapping[str, tuple[object, tuple[str, ...]]]
@@ -641,8 +637,7 @@ class Builder:
                 continue
             before = self.feeds.pop(spec.path, {})
             self.boundaries.update(spec, change.entries)
-            positions = self.boundaries.positions(spec, self.index.orders(group))
-            for doc in documents(spec, self.config.feed_size, positions):
+            for doc in documents(spec, self.config.feed_size, self._positions(spec)):
                 written.update(self._render_document(doc, before))
             now = {p for _, paths in self.feeds[spec.path].values() for p in paths}
             removed.extend(p for _, paths in before.values() for p in paths if p not in now)
@@ -655,7 +650,7 @@ class Builder:
         for month in months:
             items = self.index.month(month)
             if items:
-                pages[month] = month_page(month, items, self.index.slugs)
+                pages[month] = month_page(month, items, month_links(self.index.slugs))
             elif month in self.pages:
                 removed.append(month)
                 self.pages.discard(month)
@@ -737,7 +732,7 @@ def document_key(doc: Document) -> object:
 
 
 def month_file(path: str, entries: list[Entry], links: CategoryLinks) -> dict[str, bytes]:
-    return {path: month_page(path, entries, links.slugs, links)}
+    return {path: month_page(path, entries, links)}
 
 
 def split_by_time(work: list[tuple[int, int, T]], shares: int, head: int = 0) -> list[list[T]]:

@@ -172,15 +172,13 @@ class Boundaries:
         self.page_size = page_size
         self.feeds: dict[str, list[Entry]] = {}  # feed path -> its boundaries, newest first
 
-    def positions(self, spec: FeedSpec, orders: Sequence[int] | None = None) -> list[int]:
-        """Where the feed's boundary entries are in `spec.entries`; `orders`: the sort
-        keys of `spec.entries`, when the caller has them (a faster bisection)."""
+    def positions(self, spec: FeedSpec, orders: Sequence[int]) -> list[int]:
+        """Where the feed's boundary entries are in `spec.entries`, whose sort keys
+        (`Entry.order`) are `orders`."""
         found = self.feeds.get(spec.path)
         if found is None:
             size = self.page_size
             found = self.feeds[spec.path] = [e for e in spec.entries if not e.number % size]
-        if orders is None:
-            return [bisect.bisect_left(spec.entries, e.order, key=by_order) for e in found]
         return [bisect.bisect_left(orders, e.order) for e in found]
 
     def update(self, spec: FeedSpec, changes: Iterable[tuple[Entry | None, Entry | None]]) -> None:
@@ -209,12 +207,19 @@ def in_feed(spec: FeedSpec, entry: Entry) -> bool:
 def item_anchor(entry: Entry) -> str:
     """An item's anchor on its month page: `item-` and the first eight hex digits of
     its id, which depend on the item alone."""
-    return f"item-{entry.id[9:17]}"
+    return anchor_of(entry.id)
+
+
+def anchor_of(id: str) -> str:
+    return f"item-{id[9:17]}"
 
 
 def month_path(entry: Entry) -> str:
-    day = entry.date  # (not strftime: this runs for every entry of every page)
-    return f"items/{day.year:04d}/{day.month:02d}.html"
+    return month_of(entry.date)
+
+
+def month_of(day: dt.date) -> str:
+    return f"items/{day.year:04d}/{day.month:02d}.html"  # (not strftime: once per entry)
 
 
 def item_path(entry: Entry) -> str:
@@ -224,7 +229,7 @@ def item_path(entry: Entry) -> str:
 
 def item_location(id: str, day: dt.date) -> str:
     """`item_path` of the entry with this id and date."""
-    return f"items/{day.year:04d}/{day.month:02d}.html#item-{id[9:17]}"
+    return f"{month_of(day)}#{anchor_of(id)}"
 
 
 def relative_root(path: str) -> str:

@@ -32,8 +32,12 @@ EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def instant(entry: Entry, config: Config) -> dt.datetime:
     """The moment that stands for an entry's publishing date (README, date rule):
     the configured time of day in the configured zone, plus the entry's own second."""
-    day = dt.datetime.combine(entry.date, config.time_of_day, tzinfo=config.zone)
-    return day + dt.timedelta(seconds=entry.second)
+    return day_anchor(entry.date, config) + dt.timedelta(seconds=entry.second)
+
+
+def day_anchor(day: dt.date, config: Config) -> dt.datetime:
+    """The moment that stands for a date, before an entry's own second."""
+    return dt.datetime.combine(day, config.time_of_day, tzinfo=config.zone)
 
 
 def document_updated(doc: Document, config: Config) -> dt.datetime:

@@ -55,9 +55,9 @@ ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 
 def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
     files = front_pages(feed_specs(catalog, site_title), config, site_title)
-    links = month_links(catalog)
+    links = month_links({(group.kind, group.name): group.slug for group in catalog.groups})
     for path, entries in months(catalog.entries).items():
-        files[path] = month_page(path, entries, links.slugs, links)
+        files[path] = month_page(path, entries, links)
     return files
 
 
@@ -70,9 +70,8 @@ def front_pages(specs: list[FeedSpec], config: Config, site_title: str) -> dict[
     }
 
 
-def month_links(catalog: Catalog) -> CategoryLinks:
-    """Category links for every month page (all at one depth)."""
-    slugs = {(group.kind, group.name): group.slug for group in catalog.groups}
+def month_links(slugs: Mapping[tuple[Kind, str], str]) -> CategoryLinks:
+    """Category links for month pages (all at one depth), each made once."""
     return CategoryLinks(slugs, relative_root(MONTH_PAGE_SHAPE))
 
 
@@ -209,16 +208,8 @@ def feed_page(doc: Document, site_title: str, base_url: str) -> bytes:
     return page(path, spec.title, body, autodiscovery(spec, root))
 
 
-def month_page(
-    path: str,
-    entries: list[Entry],
-    slugs: Mapping[tuple[Kind, str], str],
-    links: CategoryLinks | None = None,
-) -> bytes:
-    """The items of one month; `links` may be shared by every month page (all at one
-    depth), so that each category's link is made once."""
-    root = relative_root(path)
-    links = links if links is not None and links.root == root else CategoryLinks(slugs, root)
+def month_page(path: str, entries: list[Entry], links: CategoryLinks) -> bytes:
+    """The items of one month; `links` (`month_links`) may serve every month page."""
     title = f"OSCE news of {display_date(entries[0].date).split(' ', 1)[1]}"
     items = "".join([item_section(entry, links) for entry in entries])
     body = f"<h1>{escape(title)}</h1>\n{items}"

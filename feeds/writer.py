@@ -24,6 +24,7 @@ from feeds.render import (
     GENERATOR,
     HISTORY_NS,
     LANGUAGE,
+    day_anchor,
     document_links,
     document_updated,
 )
@@ -88,9 +89,6 @@ class Writer:
         parts.append(b"</feed>\n" if fmt == "atom" else b"  </channel>\n</rss>\n")
         return b"".join(parts)
 
-    def fragment(self, entry: Entry, fmt: str) -> bytes:
-        return self.fragments_of((entry,), fmt)[0]
-
     def fragments_of(self, entries: Sequence[Entry], fmt: str) -> list[bytes]:
         """The fragments of `entries` in one format, rendering those not cached."""
         cache, make = self.fragments[fmt], self.makers[fmt]
@@ -118,10 +116,7 @@ class Writer:
         """`render.instant`, with each day's anchor computed once."""
         day = self.days.get(entry.date)
         if day is None:
-            config = self.config
-            day = self.days[entry.date] = dt.datetime.combine(
-                entry.date, config.time_of_day, tzinfo=config.zone
-            )
+            day = self.days[entry.date] = day_anchor(entry.date, self.config)
         return day + dt.timedelta(seconds=entry.second)
 
     def category_elements(self, entry: Entry, fmt: str) -> str:
