@@ -53,7 +53,16 @@ from feeds.layout import (
 )
 from feeds.model import Catalog, Entry, Issue, Kind, Level, Record
 from feeds.parse import parse_seed
-from feeds.publish import MANIFEST, STATE_DIR, Publisher, PublishReport, write_atomic
+from feeds.publish import (
+    MANIFEST,
+    STATE_DIR,
+    Publisher,
+    PublishReport,
+    exclusive_lock,
+    remove_temporaries,
+    write_atomic,
+)
+from feeds.seeds import Unreadable, check_folder, is_seed_name, quoted, read_seed, seed_names
 from feeds.site import (
     CategoryLinks,
     feed_page,
@@ -70,8 +79,8 @@ from feeds.writer import Writer
 SITE_TITLE = "OSCE news and press releases"
 REGISTRY = f"{STATE_DIR}/groups.json"
 INPUTS = f"{STATE_DIR}/inputs.json"  # what the last `build` depended on, and its result
+PUBLISHED = f"{STATE_DIR}/published.json"  # how many items are published (see WithdrawalHeld)
 LAST_GOOD = f"{STATE_DIR}/last-good"
-SEED_SUFFIX = ".txt"
 # A first build shares its work out to worker processes (`workers`) from this much:
 FORK_MIN_SEEDS = 500  # seed files to read
 FORK_MIN_WORK = 50_000  # entries to render, weighted as `_render_everything` does
@@ -108,6 +117,7 @@ class BuildResult:
     seeds: int
     seconds: float
     feeds: int
+    litter: int = 0  # temporary files of a killed run, removed
 
     def summary(self) -> str:
         counts = {level: sum(1 for i in self.issues if i.level is level) for level in Level}
@@ -117,43 +127,14 @@ class BuildResult:
             if self.catalog is not None
             else "nothing changed since the last build"
         )
+        litter = f"; removed {self.litter} temporary files of a killed run" if self.litter else ""
         return (
             f"{self.seeds} seed files, {self.items} items, {self.feeds} feeds; {done}; "
-            f"{problems}; {self.seconds * 1000:.0f} ms"
+            f"{problems}; {self.seconds * 1000:.0f} ms{litter}"
         )
 
 
-# --- reading ---
-
-
-def is_seed_name(name: str) -> bool:
-    """Seed files are `*.txt`; hidden files and editors' temporaries are not."""
-    return name.endswith(SEED_SUFFIX) and not name.startswith((".", "~", "#"))
-
-
-def read_seeds(folder: Path) -> dict[str, bytes]:
-    """The bytes of every seed file in `folder` (not recursive), by file name."""
-    seeds: dict[str, bytes] = {}
-    for name in seed_names(folder):
-        data = read_seed(folder / name)
-        if data is not None:
-            seeds[name] = data
-    return seeds
-
-
-def seed_names(folder: Path) -> list[str]:
-    try:
-        return sorted(name for name in os.listdir(folder) if is_seed_name(name))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-
-
-def read_seed(path: str | Path) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None  # removed since the listing, or a folder named *.txt
+# --- state ---
 
 
 def read_state(public: Path) -> State:
@@ -209,7 +190,8 @@ def shards(good: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def display_name(config: Config, name: str) -> str:
-    return os.path.join(str(config.seeds), name)
+    """A seed file's path as problems name it, safe for a log line."""
+    return quoted(os.path.join(str(config.seeds), name))
 
 
 # --- the pieces both ways share ---
@@ -223,6 +205,7 @@ class Seed:
     records: tuple[Record, ...]  # its own, or its last good version's
     issues: tuple[Issue, ...]
     good: bytes | None  # the last version that yielded items
+    readable: bool = True  # False: not read at all (`seeds.Unreadable`); `data` is empty
 
 
 def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
@@ -239,6 +222,23 @@ def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
         "published until it is fixed or deleted",
     )
     return Seed(data, kept, (*result.issues, warning), last_good)
+
+
+def unreadable_page(why: Unreadable, source: str, last_good: bytes | None) -> Seed:
+    """A file named like a seed that cannot be read: reported, and its last good
+    version's items kept (a file made unreadable is not a file deleted)."""
+    if last_good is None:
+        issue = Issue(source, 1, Level.WARNING, f"{why.reason}: skipped")
+        return Seed(b"", (), (issue,), None, readable=False)
+    kept = parse_seed(last_good, source).records
+    issue = Issue(
+        source,
+        1,
+        Level.WARNING,
+        f"{why.reason}: skipped; its last good version's {len(kept)} items stay "
+        "published until it is readable again or deleted",
+    )
+    return Seed(b"", kept, (issue,), last_good, readable=False)
 
 
 def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, bytes]:
@@ -290,6 +290,7 @@ def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Out
             files[path] = data
     files.update(render_site(catalog, config, SITE_TITLE))
     files[REGISTRY] = registry_bytes({(g.kind, g.name): g.slug for g in catalog.groups})
+    files[PUBLISHED] = published_bytes(len(catalog.entries))
     issues.sort(key=lambda i: (i.source, i.line))
     return Output(files, catalog, tuple(issues))
 
@@ -297,22 +298,63 @@ def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Out
 # --- the incremental way ---
 
 
-def build(config: Config) -> BuildResult:
+def build(config: Config, *, allow_withdrawal: bool = False) -> BuildResult:
     """Read the seeds, publish their feeds; returns what was done and found.
+
+    Takes `public/`'s lock (`AlreadyRunning` when a daemon or another build holds
+    it) and removes the temporary files of a killed run. Raises `SeedsUnavailable`
+    when the seeds folder is missing, `WithdrawalHeld` (having published nothing)
+    when the build would withdraw more of the published items than
+    `config.max_withdraw` allows, unless `allow_withdrawal`, and `PublishFailed`
+    when `public/` cannot be written.
 
     When nothing changed since the last `build` (the same seed files, settings and
     code, and `public/` as that build left it), it stops there, having read no seed
     (`osce-feeds build` run again and again, from cron say, costs next to nothing)."""
     started = time.perf_counter()
     inputs = Inputs.now(config)
-    unchanged = inputs.unchanged_since(config.public)
-    if unchanged is not None:
-        return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
-    builder = Builder(config)
-    result = builder.build()
-    if builder.stamps() == inputs.seeds:  # no seed changed while it was read
-        inputs.record(config.public, result)
-    return result
+    with exclusive_lock(config.public) as killed:
+        litter = remove_temporaries(config.public) if killed else []
+        unchanged = inputs.unchanged_since(config.public)
+        if unchanged is not None:
+            return dataclasses.replace(unchanged, seconds=time.perf_counter() - started)
+        builder = Builder(config, allow_withdrawal=allow_withdrawal)
+        result = builder.build()
+        if builder.stamps() == inputs.seeds:  # no seed changed while it was read
+            inputs.record(config.public, result)
+    return dataclasses.replace(result, litter=len(litter))
+
+
+class WithdrawalHeld(Exception):
+    """A build that would withdraw more published items at once than allowed (a
+    seeds folder emptied by an unmounted disk or an empty scrape, say); nothing of
+    it was published."""
+
+    def __init__(self, withdrawn: int, published: int, limit: int) -> None:
+        super().__init__(
+            f"held: this change would withdraw {withdrawn} of the {published} items "
+            f"published (more than {limit}%); nothing was published"
+        )
+        self.withdrawn = withdrawn
+        self.published = published
+
+
+def check_withdrawal(withdrawn: int, published: int, config: Config) -> None:
+    """Raise `WithdrawalHeld` when `withdrawn` of `published` items is too many."""
+    if withdrawn > 0 and withdrawn * 100 > published * config.max_withdraw:
+        raise WithdrawalHeld(withdrawn, published, config.max_withdraw)
+
+
+def read_published_count(public: Path) -> int:
+    """How many items the last build published (0 when unknown)."""
+    try:
+        return int(json.loads((public / PUBLISHED).read_bytes())["items"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def published_bytes(items: int) -> bytes:
+    return json.dumps({"items": items}).encode()
 
 
 Stamp = tuple[int, int, int, int]  # size, mtime, inode, ctime: a changed file changes it
@@ -338,7 +380,7 @@ class Inputs:
         seeds: dict[str, Stamp] = {}
         for name in seed_names(config.seeds):
             with contextlib.suppress(OSError):
-                seeds[name] = stamp_of(os.stat(config.seeds / name))
+                seeds[name] = stamp_of(os.lstat(config.seeds / name))
         # Every setting but those of the server and of the daemon's hooks.
         settings = dataclasses.replace(config, host="", port=0, after_publish="")
         return cls(code_digest(), repr(settings), seeds)
@@ -404,9 +446,11 @@ class Builder:
     whose size, mtime or inode changed (or only `changed`, when the watcher says
     which), and re-render and publish only the documents those touch."""
 
-    def __init__(self, config: Config, workers: int = 0) -> None:
+    def __init__(self, config: Config, workers: int = 0, *, allow_withdrawal: bool = False) -> None:
         self.config = config
         self.workers = workers  # processes for a first build; 0: as many as pay
+        self.allow_withdrawal = allow_withdrawal  # publish even what `WithdrawalHeld` holds
+        self.published = 0  # items published by the last build
         self.writer = Writer(config)
         self.publisher = Publisher(config.public)
         self.index: Index | None = None
@@ -437,11 +481,18 @@ class Builder:
     def _build(self, changed: Collection[str] | None) -> BuildResult:
         started = time.perf_counter()
         first = self.index is None
+        # A seeds folder that is missing or cannot be listed is not an empty one: this
+        # raises before anything else (the builder stays as it was).
+        if changed is None or first:
+            names: Collection[str] = seed_names(self.config.seeds)
+        else:
+            check_folder(self.config.seeds)
+            names = changed
         if self.index is None:
             state = read_state(self.config.public)
             self.index = Index(state.known)
             self.last_good = dict(state.last_good)
-        names = seed_names(self.config.seeds) if changed is None or first else changed
+            self.published = read_published_count(self.config.public)
         if changed is None or first:  # a full scan also finds the seeds that are gone
             names = sorted(set(names) | set(self.seeds))
         moved = self._reread_all(list(names)) if first else [self._reread(n) for n in names]
@@ -449,6 +500,12 @@ class Builder:
             self.last_good = {n: d for n, d in self.last_good.items() if n in self.seeds}
         change = self._merge([m for m in moved if m is not None])
         catalog = self.index.catalog()
+        if not self.allow_withdrawal:
+            if first:  # what was published is known by its count only
+                withdrawn = self.published - len(catalog.entries)
+            else:
+                withdrawn = sum(1 for _, after in change.entries if after is None)
+            check_withdrawal(withdrawn, self.published, self.config)
         if first:
             paths, streams = self._render_everything(catalog)
             report = self.publisher.sync(streams[0], paths, forked=streams[1:])
@@ -456,6 +513,7 @@ class Builder:
             written, removed = self._render_change(catalog, change)
             report = self.publisher.apply(written, removed)
         self.good_changed.clear()
+        self.published = len(catalog.entries)
         if self.issues is None or any(m is not None for m in moved):
             self.issues = tuple(
                 sorted(
@@ -547,6 +605,7 @@ class Builder:
             if members[path]
         }
         files[REGISTRY] = registry_bytes(self.index.slugs)
+        files[PUBLISHED] = published_bytes(len(self.index.entries))
         return files
 
     def _render_everything(
@@ -675,7 +734,7 @@ def read_seed_file(
     """Stat, read and parse one seed file, unless its stamp or bytes are as `before`."""
     path = os.path.join(config.seeds, name)  # (not pathlib: a scan does this per seed)
     try:
-        stamp: Stamp | None = stamp_of(os.stat(path))
+        stamp: Stamp | None = stamp_of(os.lstat(path))
     except OSError:
         return None, None, None
     if before is not None and before[0] == stamp:
@@ -683,14 +742,16 @@ def read_seed_file(
     data = read_seed(path)
     if data is None:
         return None, None, None
-    if before is not None and before[1].data == data:
+    if isinstance(data, Unreadable):
+        return stamp, b"", unreadable_page(data, display_name(config, name), last_good)
+    if before is not None and before[1].readable and before[1].data == data:
         return stamp, data, None
     return stamp, data, read_page(data, display_name(config, name), last_good)
 
 
 # A parse as plain values: records, issues, which the last good version is (0: none,
-# 1: the bytes read, 2: the one given) and that one's bytes.
-Parsed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, bytes | None]
+# 1: the bytes read, 2: the one given), that one's bytes, and whether it was readable.
+Parsed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, bytes | None, bool]
 Row = tuple[str, Stamp | None, bytes | None, Parsed | None]
 
 
@@ -706,7 +767,8 @@ def read_share(config: Config, names: list[str], last_good: Mapping[str, bytes])
         good = 0 if seed.good is None else 1 if seed.good is data else 2
         records = [RECORD_VALUES(record) for record in seed.records]
         issues = [ISSUE_VALUES(issue) for issue in seed.issues]
-        rows.append((name, stamp, data, (records, issues, good, seed.good if good == 2 else None)))
+        other = seed.good if good == 2 else None
+        rows.append((name, stamp, data, (records, issues, good, other, seed.readable)))
     return rows
 
 
@@ -715,12 +777,13 @@ def read_from_row(row: Row) -> Read:
     _, stamp, data, parsed = row
     if parsed is None or data is None:
         return stamp, data, None
-    records, issues, good, other = parsed
+    records, issues, good, other, readable = parsed
     seed = Seed(
         data,
         tuple(Record(*values) for values in records),
         tuple(Issue(*values) for values in issues),
         (None, data, other)[good],
+        readable,
     )
     return stamp, data, seed
 

@@ -8,6 +8,7 @@ variables, then defaults (see `feeds.config`). Our errors become one-line messag
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,10 +17,12 @@ from typing import Any
 import click
 
 from feeds import __version__
-from feeds.build import build, display_name, read_seeds
+from feeds.build import WithdrawalHeld, build, display_name
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Issue, Level
 from feeds.parse import parse_seed
+from feeds.publish import AlreadyRunning, PublishFailed
+from feeds.seeds import SeedsUnavailable, Unreadable, quoted, read_seed, seed_names
 
 log = logging.getLogger("feeds")
 DEFAULTS = Config()
@@ -65,6 +68,13 @@ COMMON = (
         setting="feed_size",
         metavar="N",
         help="Entries in each subscription feed (the newest).",
+    ),
+    _setting(
+        "--max-withdraw",
+        setting="max_withdraw",
+        metavar="PERCENT",
+        help="Hold a build that would withdraw more than this share of the published "
+        "items at once (100: never hold).",
     ),
     _setting(
         "--hub-url",
@@ -167,10 +177,27 @@ def cli() -> None:
 @cli.command("build")
 @with_options(*COMMON)
 @click.option("--strict", is_flag=True, help="Exit 1 when a seed file has errors or warnings.")
-def build_command(strict: bool, **options: Any) -> int:
+@click.option(
+    "--allow-withdrawal",
+    is_flag=True,
+    help="Publish even a build that withdraws more items than --max-withdraw allows.",
+)
+def build_command(strict: bool, allow_withdrawal: bool, **options: Any) -> int:
     """Build the public folder from the seeds folder once."""
     config = configure(**options)
-    result = build(config)
+    try:
+        result = build(config, allow_withdrawal=allow_withdrawal)
+    except WithdrawalHeld as held:
+        raise click.ClickException(
+            f"{held}; if that is what you want, run again with --allow-withdrawal"
+        ) from held
+    except (SeedsUnavailable, AlreadyRunning) as error:
+        raise click.ClickException(f"{error}; nothing was published") from error
+    except PublishFailed as error:
+        raise click.ClickException(f"{config.public}: {error.summary()}") from error
+    except OSError as error:  # public/ or its state folder cannot be made or locked
+        where = quoted(str(error.filename or config.public))
+        raise click.ClickException(f"{where}: {error.strerror}; nothing was published") from error
     log_issues(result.issues)
     log.info("built %s: %s", config.public, result.summary())
     if strict and any(i.level is not Level.NOTICE for i in result.issues):
@@ -186,11 +213,23 @@ def check_command(files: tuple[Path, ...], **options: Any) -> int:
     as FILE:LINE: LEVEL: MESSAGE. Exits 1 when a file has errors."""
     config = configure(**options)
     if files:
-        named = {str(path): _read(path) for path in files}
+        named = {quoted(str(path)): _read(path) for path in files}
     else:
-        named = {display_name(config, n): data for n, data in read_seeds(config.seeds).items()}
+        try:
+            names = seed_names(config.seeds)
+        except SeedsUnavailable as error:
+            raise click.ClickException(str(error)) from error
+        named = {
+            display_name(config, name): data
+            for name in names
+            if (data := read_seed(os.path.join(config.seeds, name))) is not None
+        }
     errors = items = 0
     for source, data in named.items():
+        if isinstance(data, Unreadable):
+            click.echo(str(Issue(source, 1, Level.ERROR, f"{data.reason}: not read")))
+            errors += 1
+            continue
         result = parse_seed(data, source)
         items += len(result.records)
         for issue in result.issues:
@@ -200,11 +239,11 @@ def check_command(files: tuple[Path, ...], **options: Any) -> int:
     return 1 if errors else 0
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise click.FileError(str(path), error.strerror) from error
+def _read(path: Path) -> bytes | Unreadable:
+    data = read_seed(str(path))
+    if data is None:
+        raise click.FileError(quoted(str(path)), "no such file")
+    return data
 
 
 @cli.command("watch")

@@ -47,6 +47,10 @@ class Config:
     hub_url: str = ""
     # A shell command the daemon runs after each publish (to sync public/ elsewhere).
     after_publish: str = ""
+    # A build that would withdraw more than this share (%) of the published items at
+    # once is held until confirmed (an emptied seeds folder is no reason to empty
+    # every feed); 100 never holds.
+    max_withdraw: int = 50
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -142,6 +146,8 @@ def _checked(config: Config) -> Config:
         raise ConfigError(f"hub_url: {config.hub_url!r} is not an http(s) URL")
     if config.feed_size < 1:
         raise ConfigError(f"feed_size: must be at least 1, not {config.feed_size}")
+    if not 0 <= config.max_withdraw <= 100:
+        raise ConfigError(f"max_withdraw: a share in %, 0 to 100, not {config.max_withdraw}")
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port: {config.port} is not a TCP port")
     return config

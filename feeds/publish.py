@@ -17,10 +17,11 @@ enters it before its file is written, so a killed run leaves no unknown file.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +29,7 @@ from feeds import workers
 
 STATE_DIR = ".osce-feeds"
 MANIFEST = f"{STATE_DIR}/manifest.json"
+LOCK = f"{STATE_DIR}/lock"
 FILE_MODE = 0o644
 # What publishing one file did: its path, its manifest row, the bytes written (None
 # when the file already held them).
@@ -40,6 +42,20 @@ class PublishReport:
     removed: tuple[str, ...]
     unchanged: int
     bytes_written: int
+
+
+class PublishFailed(Exception):
+    """Writing into `public/` failed (not writable, disk full...): `written` files were
+    published before the error, the others are as they were."""
+
+    def __init__(self, error: OSError, written: Sequence[str]) -> None:
+        where = f" ({error.filename})" if error.filename else ""
+        super().__init__(f"cannot publish: {error.strerror or error}{where}")
+        self.error = error
+        self.written = tuple(written)
+
+    def summary(self) -> str:
+        return f"{self}; {len(self.written)} files were written before it, no other changed"
 
 
 class Publisher:
@@ -87,6 +103,21 @@ class Publisher:
         old: Mapping[str, list[object]],
         new: dict[str, list[object]],
     ) -> PublishReport:
+        puts: list[Put] = []
+        try:
+            return self._publish_into(puts, streams, paths, removals, old, new)
+        except OSError as error:
+            raise PublishFailed(error, [path for path, _, wrote in puts if wrote]) from error
+
+    def _publish_into(
+        self,
+        puts: list[Put],
+        streams: Sequence[Iterable[tuple[str, bytes]]],
+        paths: set[str],
+        removals: Iterable[str],
+        old: Mapping[str, list[object]],
+        new: dict[str, list[object]],
+    ) -> PublishReport:
         for path in paths - self.checked:
             check_path(path)
             self.checked.add(path)
@@ -101,11 +132,14 @@ class Publisher:
         children = [
             (stream, workers.start(self._put_all, stream, paths, old)) for stream in streams[1:]
         ]
-        puts = self._put_all(streams[0], paths, old)
+        self._put_all(streams[0], paths, old, puts)
         for stream, child in children:
             done = child.result()
             # A child that failed: its share is done here (and fails here if it must).
-            puts.extend(done if done is not None else self._put_all(stream, paths, old))
+            if done is not None:
+                puts.extend(done)
+            else:
+                self._put_all(stream, paths, old, puts)
         written = [path for path, _, wrote in puts if wrote is not None]
         for path, row, _ in puts:
             new[path] = row
@@ -131,9 +165,10 @@ class Publisher:
         files: Iterable[tuple[str, bytes]],
         paths: Container[str],
         old: Mapping[str, list[object]],
+        puts: list[Put] | None = None,
     ) -> list[Put]:
-        """`_put` every file of a stream, in order."""
-        puts: list[Put] = []
+        """`_put` every file of a stream, in order, appending to `puts`."""
+        puts = [] if puts is None else puts
         for path, data in files:
             if path not in paths:
                 raise ValueError(f"{path} was not announced")
@@ -268,3 +303,35 @@ def remove_temporaries(public: Path) -> list[Path]:
         with contextlib.suppress(OSError):
             path.unlink()
     return found
+
+
+class AlreadyRunning(RuntimeError):
+    """Another process publishes into the same `public/`."""
+
+
+@contextlib.contextmanager
+def exclusive_lock(public: Path) -> Iterator[bool]:
+    """One publisher per `public/` (a daemon or a `build`): a second one fails at
+    once, naming the first. Yields whether the last holder was killed (it left its
+    pid in the lock file): then its temporary files are litter."""
+    path = public / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise AlreadyRunning(
+                f"{public} is in use by osce-feeds (pid {holder}); stop it first"
+            ) from None
+        handle.seek(0)
+        killed = bool(handle.read().strip())
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield killed
+        finally:
+            handle.truncate(0)

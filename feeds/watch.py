@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
+import gc
 import logging
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +31,12 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from feeds.build import Builder, BuildResult, is_seed_name
+from feeds.build import Builder, BuildResult, WithdrawalHeld
 from feeds.config import Config, ConfigError
 from feeds.model import Level
-from feeds.publish import STATE_DIR, remove_temporaries
+from feeds.publish import AlreadyRunning, PublishFailed, exclusive_lock, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
 
 log = logging.getLogger("feeds")
 
@@ -45,35 +46,10 @@ QUIET_SECONDS = 0.1
 MAX_DELAY_SECONDS = 0.5
 # How often the daemon checks that the seeds folder it watches is still the same.
 CHECK_SECONDS = 1.0
+# A failed build (public/ not writable, disk full, a bug) is tried again after 1 s,
+# then 2, 4 ... and at most this long apart, until it succeeds.
+MAX_RETRY_SECONDS = 60.0
 CHANGE_EVENTS = frozenset({"created", "modified", "moved", "deleted", "closed"})
-
-
-class AlreadyRunning(RuntimeError):
-    pass
-
-
-@contextlib.contextmanager
-def exclusive_lock(public: Path) -> Iterator[None]:
-    """One daemon per `public/`: a second one fails at once, naming the first."""
-    path = public / STATE_DIR / "lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise AlreadyRunning(
-                f"{public} is in use by osce-feeds (pid {holder}); stop it first"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.truncate(0)
 
 
 class SeedEvents(FileSystemEventHandler):
@@ -116,7 +92,11 @@ class Daemon:
         self.reloading = False
         self.last: BuildResult | None = None
         self.last_built: dt.datetime | None = None
-        self.last_error: str | None = None
+        self.last_error: str | None = None  # why the last build did not publish
+        self.held: WithdrawalHeld | None = None  # a build held until confirmed
+        self.confirmed = False  # SIGUSR1: publish the held build
+        self.retry_at: float | None = None  # when to try a failed build again
+        self.retry_delay = 0.0
         self.observer: Any = None
         self.watched: tuple[int, int] | None = None
         self.watch: Any = None
@@ -144,12 +124,17 @@ class Daemon:
         self.reloading = True
         self.note_change("")
 
+    def confirm(self, *_: object) -> None:
+        """SIGUSR1: publish the build that was held for withdrawing too much."""
+        self.confirmed = True
+        self.note_change("")
+
     def status(self) -> dict[str, Any]:
         """What `/healthz` reports."""
         last = self.last
         issues = last.issues if last else ()
         return {
-            "ok": last is not None and self.last_error is None,
+            "ok": last is not None and self.last_error is None and self.held is None,
             "last_build": self.last_built.isoformat() if self.last_built else None,
             "build_ms": round(last.seconds * 1000, 1) if last else None,
             "items": last.items if last else 0,
@@ -158,6 +143,10 @@ class Daemon:
             "problems": {level.value: sum(i.level is level for i in issues) for level in Level},
             "seed_problems": [str(i) for i in issues if i.level is not Level.NOTICE][:200],
             "last_error": self.last_error,
+            "held": str(self.held) if self.held else None,
+            "retry_in_s": round(max(0.0, self.retry_at - time.monotonic()), 1)
+            if self.retry_at is not None
+            else None,
         }
 
     # --- the main thread ---
@@ -219,8 +208,11 @@ class Daemon:
 
     def loop(self) -> None:
         while not self.stopping:
+            wait = CHECK_SECONDS
+            if self.retry_at is not None:
+                wait = max(0.0, min(wait, self.retry_at - time.monotonic()))
             with self.wakeup:
-                self.wakeup.wait_for(lambda: self.changed or self.stopping, CHECK_SECONDS)
+                self.wakeup.wait_for(lambda: self.changed or self.stopping, wait)
             if self.stopping:
                 break
             self.follow_seeds_folder()
@@ -232,6 +224,8 @@ class Daemon:
                     changed, self.changed = self.changed, set()
                 # "" stands for "look at everything": the folder itself changed.
                 self.rebuild(describe(changed - {""}), None if "" in changed else changed)
+            elif self.retry_at is not None and time.monotonic() >= self.retry_at:
+                self.rebuild("retry")
 
     def settle(self) -> bool:
         """Wait for a burst of changes to end; False when asked to stop meanwhile."""
@@ -265,8 +259,6 @@ class Daemon:
             self.watch = self.observer.schedule(
                 self.watch_handler, os.path.abspath(seeds), recursive=False
             )
-        else:
-            log.warning("seeds folder %s does not exist; waiting for it", seeds)
         if not initial:
             self.note_change("")  # what it holds now may differ from what was built
         self.watched = ident
@@ -293,22 +285,62 @@ class Daemon:
         log.info("settings reloaded")
 
     def rebuild(self, why: str, changed: set[str] | None = None) -> None:
+        """Build and publish; a build that cannot publish keeps what is published,
+        says why (on /healthz, in one log line) and is tried again (`fail`)."""
+        self.retry_at = None
+        if self.confirmed:
+            self.builder.allow_withdrawal, self.confirmed = True, False
         try:
             result = self.builder.build(changed)
-        except Exception as error:  # a bug: keep the last good public/, wait for news
-            self.last_error = f"{type(error).__name__}: {error}"
-            log.exception("rebuild failed (%s); the published feeds are unchanged", why)
-            self.builder = Builder(self.config)
+        except SeedsUnavailable as error:  # raised before the builder changed anything
+            self.fail(f"{error}; the published feeds are kept until it is back")
             return
-        self.last, self.last_error = result, None
+        except WithdrawalHeld as held:
+            self.held = held
+            self.new_builder()
+            self.fail(
+                f"{held}; publish it with SIGUSR1 (kill -USR1 {os.getpid()}) or restore the seeds",
+                retry=False,
+            )
+            return
+        except PublishFailed as error:
+            self.new_builder()
+            self.fail(f"{error.summary()} ({why})", retry=True)
+            return
+        except Exception as error:  # a bug: keep the last good public/, try again later
+            self.new_builder()
+            log.exception("rebuild failed (%s)", why)
+            self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
+            return
+        recovered = self.last_error is not None and self.last is not None
+        self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
+        self.builder.allow_withdrawal = False
         self.last_built = dt.datetime.now(dt.UTC).replace(microsecond=0)
         for issue in result.issues:
             if issue.level is Level.ERROR:
                 log.warning("%s", issue)
             else:
                 log.debug("%s", issue)
-        log.info("rebuilt (%s): %s", why, result.summary())
+        log.info("%s (%s): %s", "recovered" if recovered else "rebuilt", why, result.summary())
         self.push(result)
+
+    def fail(self, message: str, *, retry: bool = True) -> None:
+        """Record why the last build did not publish; log it once (a repeat of the
+        same message is not logged again); with `retry`, try again after a delay
+        that doubles each time, up to MAX_RETRY_SECONDS."""
+        if message != self.last_error:
+            log.error("%s", message)
+        self.last_error = message
+        if retry:
+            self.retry_delay = min(MAX_RETRY_SECONDS, max(1.0, 2 * self.retry_delay))
+            self.retry_at = time.monotonic() + self.retry_delay
+
+    def new_builder(self) -> None:
+        """Start again from what is on disk: a builder whose build failed midway
+        knows things that were never published. The old one's objects, frozen by
+        its first build, are handed back to the garbage collector."""
+        self.builder = Builder(self.config)
+        gc.unfreeze()
 
     def start_push(self) -> None:
         if self.config.hub_url:
@@ -337,7 +369,7 @@ class Daemon:
 
 
 def describe(names: set[str]) -> str:
-    shown = sorted(names)[:3]
+    shown = [quoted(name) for name in sorted(names)[:3]]
     more = f" and {len(names) - 3} more" if len(names) > 3 else ""
     return ", ".join(shown) + more if shown else "seeds folder changed"
 
@@ -347,4 +379,5 @@ def run_daemon(load: Callable[[], Config], *, poll: bool, serve: bool) -> int:
     signal.signal(signal.SIGTERM, daemon.stop)
     signal.signal(signal.SIGINT, daemon.stop)
     signal.signal(signal.SIGHUP, daemon.reload)
+    signal.signal(signal.SIGUSR1, daemon.confirm)
     return daemon.run()

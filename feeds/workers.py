@@ -65,6 +65,8 @@ def start(work: Callable[..., T], *args: object) -> Child[T]:
             with os.fdopen(writable, "wb") as pipe:
                 pickle.dump(work(*args), pipe, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
+        except OSError as error:  # a fault of the environment: one line is enough
+            print(f"worker {os.getpid()}: {error}", file=sys.stderr)
         except BaseException:  # told here; the parent does the work again
             traceback.print_exc()
         finally:

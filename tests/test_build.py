@@ -18,14 +18,13 @@ from feeds.build import (
     build,
     build_files,
     good_from_shard,
-    is_seed_name,
-    read_seeds,
     read_state,
     shard_bytes,
 )
 from feeds.config import Config
 from feeds.parse import parse_seed
-from feeds.publish import MANIFEST
+from feeds.publish import LOCK, MANIFEST
+from feeds.seeds import SeedsUnavailable, is_seed_name, read_seeds
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
 
@@ -39,10 +38,11 @@ def feed(public: Path, path: str) -> feedparser.FeedParserDict:
 
 
 def snapshot(public: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of `public/`, state included, but the lock (each run takes it)."""
     return {
         p.relative_to(public).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in sorted(public.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(public).as_posix() != LOCK
     }
 
 
@@ -255,10 +255,27 @@ def test_temporary_and_hidden_files_are_not_seeds(tmp_path: Path) -> None:
     assert list(read_seeds(tmp_path)) == ["a.txt"]
 
 
-def test_missing_seeds_folder_builds_an_empty_site(tmp_path: Path) -> None:
-    config = Config(seeds=tmp_path / "none", public=tmp_path / "public", base_url=BASE_URL)
+def test_empty_seeds_folder_builds_an_empty_site(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    config = Config(seeds=tmp_path / "seeds", public=tmp_path / "public", base_url=BASE_URL)
     build(config)
     assert feed(config.public, "all.atom").entries == []
+
+
+@pytest.mark.parametrize("how", ["missing", "a file"])
+def test_missing_seeds_folder_is_refused_and_nothing_is_withdrawn(
+    config: Config, how: str
+) -> None:
+    build(config)
+    before = snapshot(config.public)
+    shutil.rmtree(config.seeds)
+    if how == "a file":
+        config.seeds.write_text("not a folder")
+    with pytest.raises(SeedsUnavailable, match="does not exist|is not a folder"):
+        build(config)
+    with pytest.raises(SeedsUnavailable):
+        Builder(config).build()
+    assert snapshot(config.public) == before
 
 
 def test_bad_pages_never_reach_a_feed(tmp_path: Path) -> None:
