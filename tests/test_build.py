@@ -263,15 +263,13 @@ def test_empty_seeds_folder_builds_an_empty_site(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["missing", "a file"])
-def test_missing_seeds_folder_is_refused_and_nothing_is_withdrawn(
-    config: Config, how: str
-) -> None:
+def test_missing_seeds_folder_is_refused_and_nothing_is_withdrawn(config: Config, how: str) -> None:
     build(config)
     before = snapshot(config.public)
     shutil.rmtree(config.seeds)
     if how == "a file":
         config.seeds.write_text("not a folder")
-    with pytest.raises(SeedsUnavailable, match="does not exist|is not a folder"):
+    with pytest.raises(SeedsUnavailable, match=r"does not exist|is not a folder"):
         build(config)
     with pytest.raises(SeedsUnavailable):
         Builder(config).build()

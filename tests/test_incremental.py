@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.build import Builder, build, build_files, read_state
-from feeds.seeds import read_seeds
 from feeds.config import Config
 from feeds.parse import parse_seed
+from feeds.seeds import read_seeds
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
 
