@@ -13,9 +13,11 @@ threads, builds in one process. No I/O beyond the pipes.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
+import signal
 import sys
 import threading
 import traceback
@@ -34,6 +36,19 @@ def usable() -> int:
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return 1
     return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with(parent: int) -> None:
+    """Have the kernel kill this (forked) process when its parent dies, so that a
+    killed build leaves no worker writing on behind it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +71,12 @@ def start(work: Callable[..., T], *args: object) -> Child[T]:
     """Run `work(*args)` in a forked child process."""
     readable, writable = os.pipe()
     gc.freeze()  # a collection in either process would otherwise copy every page
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         status = 1
         try:
+            die_with(parent)
             gc.disable()
             os.close(readable)
             with os.fdopen(writable, "wb") as pipe:

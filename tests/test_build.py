@@ -3,9 +3,11 @@ independence from file names and order, and what happens to bad or withdrawn pag
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -13,8 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feeds import publish as publish_module
+from feeds import seeds as seeds_module
 from feeds.build import (
     Builder,
+    WithdrawalHeld,
     build,
     build_files,
     good_from_shard,
@@ -22,9 +27,10 @@ from feeds.build import (
     shard_bytes,
 )
 from feeds.config import Config
+from feeds.model import Level
 from feeds.parse import parse_seed
-from feeds.publish import LOCK, MANIFEST
-from feeds.seeds import SeedsUnavailable, is_seed_name, read_seeds
+from feeds.publish import LOCK, MANIFEST, PublishFailed
+from feeds.seeds import MAX_SEED_BYTES, SeedsUnavailable, is_seed_name, read_seeds
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
 
@@ -382,3 +388,123 @@ def test_the_daemons_builds_report_the_problems_of_the_seeds_as_they_are_now(
         "yields no items now; its last good version's 1 items stay published until it "
         "is fixed or deleted",
     ]
+
+
+# --- what the environment does to a build ---
+
+
+def odd_files(seeds: Path, outside: Path) -> list[str]:
+    """Put every kind of thing that is not a seed page, named like one, into `seeds`;
+    returns how problems name them."""
+    os.mkfifo(seeds / "fifo.txt")
+    (seeds / "folder.txt").mkdir()
+    outside.write_bytes((SAMPLE_SEEDS / os.listdir(SAMPLE_SEEDS)[0]).read_bytes())
+    (seeds / "link.txt").symlink_to(outside)
+    (seeds / "huge.txt").write_bytes(b"x" * (MAX_SEED_BYTES + 1))
+    for raw in (b"caf\xe9.txt", b"forged\n2026-01-01 INFO all good.txt"):
+        with open(os.path.join(os.fsencode(seeds), raw), "wb") as handle:
+            handle.write((SAMPLE_SEEDS / os.listdir(SAMPLE_SEEDS)[0]).read_bytes())
+    names = ["fifo.txt", "folder.txt", "link.txt", "huge.txt", "caf\\xe9.txt"]
+    return [*names, "forged\\n2026-01-01 INFO all good.txt"]
+
+
+def test_odd_files_are_skipped_with_one_warning_each(config: Config, tmp_path: Path) -> None:
+    names = odd_files(config.seeds, tmp_path / "outside.txt")
+    result = build(config)
+    assert result.items == 14  # the sample pages, and nothing of the others
+    for name in names:
+        found = [i for i in result.issues if i.source == f"{config.seeds}/{name}"]
+        assert len(found) == 1, (name, result.issues)
+        assert found[0].level is Level.WARNING
+        assert "skipped" in found[0].message
+        assert str(found[0]).isprintable()
+    state = (config.public / ".osce-feeds").rglob("*")
+    assert not any(b"\xe9" in p.read_bytes() for p in state if p.is_file())
+
+
+def test_a_seed_made_unreadable_keeps_its_items(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(config)
+    name = sorted(os.listdir(config.seeds))[0]
+    path = config.seeds / name
+    path.chmod(0)  # root reads it anyway: the error is injected below
+    real_open = os.open
+
+    def refuse(file: str, *args: object, **kwargs: object) -> int:
+        if os.fspath(file) == str(path):
+            raise PermissionError(13, "Permission denied", file)
+        return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(seeds_module.os, "open", refuse)
+    result = build(config)
+    assert result.items == 14
+    (warning,) = [i for i in result.issues if i.source == f"{config.seeds}/{name}"]
+    assert warning.message.startswith("cannot be read: Permission denied: skipped")
+    assert "items stay published" in warning.message
+    monkeypatch.undo()
+    path.chmod(0o644)
+    result = build(config)
+    assert result.items == 14
+    assert not [i for i in result.issues if i.source == f"{config.seeds}/{name}"]
+
+
+def test_build_holds_a_change_that_withdraws_most_items(config: Config) -> None:
+    build(config)
+    before = snapshot(config.public)
+    for page in config.seeds.iterdir():  # an empty scrape, an unmounted disk
+        page.unlink()
+    with pytest.raises(WithdrawalHeld, match="withdraw 14 of the 14 items"):
+        build(config)
+    assert snapshot(config.public) == before
+    assert build(config, allow_withdrawal=True).items == 0
+    assert feed(config.public, "all.atom").entries == []
+
+
+def test_withdrawing_half_or_less_is_not_held(config: Config, tmp_path: Path) -> None:
+    build(config)
+    first = sorted(config.seeds.iterdir())[0]
+    first.unlink()  # 7 of the 14 items
+    assert build(config).items == 7
+    other = replace(config, max_withdraw=100)
+    for page in config.seeds.iterdir():
+        page.unlink()
+    assert build(other).items == 0
+
+
+def test_daemon_builder_holds_a_change_that_withdraws_most_items(config: Config) -> None:
+    builder = Builder(config)
+    builder.build()
+    before = snapshot(config.public)
+    names = sorted(os.listdir(config.seeds))
+    for name in names:
+        (config.seeds / name).unlink()
+    with pytest.raises(WithdrawalHeld, match="withdraw 14 of the 14"):
+        builder.build(names)
+    assert snapshot(config.public) == before
+    with pytest.raises(WithdrawalHeld):  # a new builder, as after a restart
+        Builder(config).build()
+    assert Builder(config, allow_withdrawal=True).build().items == 0
+
+
+def test_unwritable_public_is_an_error_that_names_it(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(config)
+    (config.seeds / "new.txt").write_text(
+        "A new item\nPublishing date: 1 March 2026\nIts summary.\n", encoding="utf-8"
+    )
+    before = snapshot(config.public)
+    real_write = os.write
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publish_module.os, "write", full)
+    with pytest.raises(PublishFailed, match="No space left on device") as failed:
+        build(config)
+    assert failed.value.written == ()
+    assert snapshot(config.public) == before
+    monkeypatch.setattr(publish_module.os, "write", real_write)
+    assert build(config).items == 15
+    assert not list(config.public.rglob("*.tmp"))
