@@ -49,6 +49,11 @@ CHECK_SECONDS = 1.0
 # A failed build (public/ not writable, disk full, a bug) is tried again after 1 s,
 # then 2, 4 ... and at most this long apart, until it succeeds.
 MAX_RETRY_SECONDS = 60.0
+ISSUE_LOG_LEVELS = {
+    Level.ERROR: logging.ERROR,
+    Level.WARNING: logging.WARNING,
+    Level.NOTICE: logging.DEBUG,
+}
 CHANGE_EVENTS = frozenset({"created", "modified", "moved", "deleted", "closed"})
 
 
@@ -313,14 +318,13 @@ class Daemon:
             self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
             return
         recovered = self.last_error is not None and self.last is not None
+        known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
         self.builder.allow_withdrawal = False
         self.last_built = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        for issue in result.issues:
-            if issue.level is Level.ERROR:
-                log.warning("%s", issue)
-            else:
-                log.debug("%s", issue)
+        for issue in result.issues:  # each problem once, when it appears
+            if issue not in known:
+                log.log(ISSUE_LOG_LEVELS[issue.level], "%s", issue)
         log.info("%s (%s): %s", "recovered" if recovered else "rebuilt", why, result.summary())
         self.push(result)
 

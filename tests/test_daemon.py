@@ -693,8 +693,10 @@ def test_page_overwritten_with_error_page_keeps_its_items(
 
 
 def test_second_daemon_on_the_same_public_exits_at_once(daemon: Daemon) -> None:
+    """A second daemon, and a `build` too: its result would differ from what the
+    daemon keeps in memory until the daemon restarts."""
     before = snapshot(daemon.public)
-    for command in (["serve", "--port", str(free_port())], ["watch"]):
+    for command in (["serve", "--port", str(free_port())], ["watch"], ["build"]):
         started = time.monotonic()
         folders = ["--seeds", str(daemon.seeds), "--public", str(daemon.public)]
         second = subprocess.run(
@@ -805,7 +807,6 @@ def test_seeds_folder_removed_and_recreated(
     else:
         shutil.rmtree(daemon.seeds)
         if how == "recreated-after-a-while":  # the daemon has seen it gone, and rebuilt
-
             wait_for(lambda: "does not exist" in daemon.log(), "the daemon to notice", daemon)
             assert len(daemon.titles()) == SAMPLE_ITEMS  # kept while the folder is away
         daemon.seeds.mkdir()
