@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,27 @@ def test_unknown_key_in_config_file(tmp_path: Path) -> None:
     toml.write_text("colour = 'blue'\n")
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         load_config({}, {}, toml)
+
+
+def test_check_refuses_a_missing_seeds_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--seeds", str(tmp_path / "seedz")]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == f"Error: seeds folder {tmp_path / 'seedz'} does not exist"
+    )
+
+
+def test_check_reports_a_fifo_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(tmp_path / "x.txt")
+    (tmp_path / "a\nb.txt").write_bytes((DATA / "seeds" / "basic_full_item.txt").read_bytes())
+    assert main(["check", "--seeds", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{tmp_path}/a\\nb.txt:1: error: file name is not printable UTF-8: not read",
+        f"{tmp_path}/x.txt:1: error: not a regular file (a FIFO): not read",
+    ]
+    assert main(["check", str(tmp_path / "x.txt")]) == 1
