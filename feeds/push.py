@@ -44,7 +44,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path, PurePosixPath
@@ -133,8 +133,10 @@ class HubNotifier:
         max_delay: float = MAX_RETRY_SECONDS,
         tries: int = HUB_TRIES,
         timeout: float = HUB_TIMEOUT_SECONDS,
+        counted: Callable[[str, int], None] | None = None,
     ) -> None:
         self.hub_url = hub_url
+        self.counted = counted  # told ("sent" or "failed", how many) after each batch
         self.first_delay = retry_seconds() if first_delay is None else first_delay
         self.max_delay = max_delay
         self.tries = tries
@@ -221,6 +223,9 @@ class HubNotifier:
                     batch, self._batch = self._batch, {}
                 failed.update({u: _Ping(p.tries + 1, 0.0) for u, p in batch.items()})
                 break
+        if self.counted is not None:
+            self.counted("sent", sent)
+            self.counted("failed", len(failed))
         if sent:
             log.info("notified hub of %d feeds", sent)
         if not failed or self._stopping:

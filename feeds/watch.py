@@ -33,6 +33,7 @@ from watchdog.observers.polling import PollingObserver
 
 from feeds.build import Builder, BuildResult, WithdrawalHeld
 from feeds.config import Config, ConfigError
+from feeds.metrics import Metrics
 from feeds.model import Level
 from feeds.publish import AlreadyRunning, PublishFailed, exclusive_lock, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
@@ -107,6 +108,7 @@ class Daemon:
         self.watch: Any = None
         self.watch_handler: SeedEvents | None = None
         self.hub: HubNotifier | None = None
+        self.metrics = Metrics()
         self.after_publish: AfterPublish | None = None
 
     # --- called from other threads and signal handlers ---
@@ -298,9 +300,11 @@ class Daemon:
         try:
             result = self.builder.build(changed)
         except SeedsUnavailable as error:  # raised before the builder changed anything
+            self.metrics.failed("seeds_unavailable")
             self.fail(f"{error}; the published feeds are kept until it is back")
             return
         except WithdrawalHeld as held:
+            self.metrics.failed("held")
             self.held = held
             self.new_builder()
             self.fail(
@@ -309,14 +313,17 @@ class Daemon:
             )
             return
         except PublishFailed as error:
+            self.metrics.failed("publish_failed")
             self.new_builder()
             self.fail(f"{error.summary()} ({why})", retry=True)
             return
         except Exception as error:  # a bug: keep the last good public/, try again later
+            self.metrics.failed("error")
             self.new_builder()
             log.exception("rebuild failed (%s)", why)
             self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
             return
+        self.metrics.published(result)
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
@@ -348,7 +355,7 @@ class Daemon:
 
     def start_push(self) -> None:
         if self.config.hub_url:
-            self.hub = HubNotifier(self.config.hub_url)
+            self.hub = HubNotifier(self.config.hub_url, counted=self.metrics.pinged)
         if self.config.after_publish:
             self.after_publish = AfterPublish(self.config.after_publish, self.config.public)
 
