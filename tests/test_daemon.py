@@ -166,7 +166,9 @@ class Daemon:
         poll: bool = False,
         flags: tuple[str, ...] = (),
         env: Mapping[str, str] | None = None,
+        base_url: bool = True,
     ) -> None:
+        """`base_url`: whether to give `--base-url` (it is the address served)."""
         self.seeds = seeds
         self.public = public
         self.port = port
@@ -183,9 +185,9 @@ class Daemon:
             str(public),
             "--port",
             str(port),
-            "--base-url",
-            self.base_url,
         ]
+        if base_url:
+            argv.extend(["--base-url", self.base_url])
         if poll:
             argv.append("--poll")
         argv.extend(flags)
