@@ -33,7 +33,9 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://www.osce.org/newsroom")
 # Hash states copied for each key rather than made anew (which looks the algorithm up).
 NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes)
 SHA256 = hashlib.sha256()
-# Entries of one date get distinct seconds in this window after the day's anchor time.
+# Entries of one date get distinct seconds in this window after the day's anchor time
+# (which `render.day_anchor` moves earlier when the window would cross midnight; a
+# date with more entries than this widens its window, and may then cross it).
 SECONDS_PER_DAY_WINDOW = 3600
 
 # Typographic marks and their plain spellings. Replaced mark by mark: str.translate

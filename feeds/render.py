@@ -15,6 +15,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from feeds.catalog import SECONDS_PER_DAY_WINDOW
 from feeds.config import Config
 from feeds.layout import Document, archive_path, feed_page_path, item_path
 from feeds.model import Entry, Kind
@@ -27,17 +28,36 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 # `updated` of a feed that holds no entry (all of its items withdrawn): a fixed
 # instant, so that its bytes too depend on nothing but the input.
 EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ONE_DAY = dt.timedelta(days=1)
+# The span of the seconds of one date's entries (fewer than this many entries a day).
+DAY_WINDOW = dt.timedelta(seconds=SECONDS_PER_DAY_WINDOW)
 
 
 def instant(entry: Entry, config: Config) -> dt.datetime:
     """The moment that stands for an entry's publishing date (README, date rule):
     the configured time of day in the configured zone, plus the entry's own second."""
-    return day_anchor(entry.date, config) + dt.timedelta(seconds=entry.second)
+    return instant_at(day_anchor(entry.date, config), entry.second)
 
 
 def day_anchor(day: dt.date, config: Config) -> dt.datetime:
-    """The moment that stands for a date, before an entry's own second."""
-    return dt.datetime.combine(day, config.time_of_day, tzinfo=config.zone)
+    """The moment from which the entries of a date count their seconds: the
+    configured time of day in the configured zone, or, when the window of seconds
+    after it would cross the next local midnight (a late `day_time`), the moment that
+    ends the window at that midnight. Either way every entry's instant falls on its
+    listed date in the configured zone, on days of a change of UTC offset too."""
+    zone = config.zone
+    anchor = dt.datetime.combine(day, config.time_of_day, tzinfo=zone).astimezone(dt.UTC)
+    if day == dt.date.max:
+        return anchor.astimezone(zone)
+    midnight = dt.datetime.combine(day + ONE_DAY, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    return min(anchor, midnight - DAY_WINDOW).astimezone(zone)
+
+
+def instant_at(anchor: dt.datetime, second: int) -> dt.datetime:
+    """`second` seconds of elapsed time after `anchor`, in the anchor's zone. (Adding
+    a timedelta to an aware datetime adds wall-clock time, which is not the same
+    across a change of UTC offset.)"""
+    return (anchor.astimezone(dt.UTC) + dt.timedelta(seconds=second)).astimezone(anchor.tzinfo)
 
 
 def document_updated(doc: Document, config: Config) -> dt.datetime:

@@ -21,12 +21,14 @@ from feeds.model import Entry, Kind
 from feeds.render import (
     ATOM_NS,
     AUTHOR,
+    DAY_WINDOW,
     GENERATOR,
     HISTORY_NS,
     LANGUAGE,
     day_anchor,
     document_links,
     document_updated,
+    instant_at,
 )
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -34,6 +36,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 RSS_DOCS = "http://www.rssboard.org/rss-specification"
 FIRST, SECOND = operator.itemgetter(0), operator.itemgetter(1)
+SECONDS_PER_WINDOW = int(DAY_WINDOW.total_seconds())
 
 
 def text(value: str) -> str:
@@ -77,9 +80,10 @@ class Writer:
             "rss": self.rss_item,
             "json": self.json_item,
         }
-        # Pieces that repeat across entries: a category's element, a day's instant.
+        # Pieces that repeat across entries: a category's element, a day's anchor
+        # (with whether wall-clock arithmetic from it is exact: see `instant`).
         self.categories: dict[tuple[str, str, str], str] = {}
-        self.days: dict[dt.date, dt.datetime] = {}
+        self.days: dict[dt.date, tuple[dt.datetime, bool]] = {}
 
     def document(self, doc: Document, fmt: str) -> bytes:
         if fmt == "json":
@@ -113,11 +117,22 @@ class Writer:
                 cache.pop(entry.id, None)
 
     def instant(self, entry: Entry) -> dt.datetime:
-        """`render.instant`, with each day's anchor computed once."""
+        """`render.instant`, with each day's anchor computed once. Within the day's
+        window an aware datetime plus a timedelta (wall-clock time, twice as fast as
+        going through UTC) is the same moment, written the same, unless the UTC offset
+        changes in the window or the anchor is the second pass of a repeated hour:
+        checked once per day."""
         day = self.days.get(entry.date)
         if day is None:
-            day = self.days[entry.date] = day_anchor(entry.date, self.config)
-        return day + dt.timedelta(seconds=entry.second)
+            anchor = day_anchor(entry.date, self.config)
+            end = instant_at(anchor, SECONDS_PER_WINDOW)
+            wall = anchor + DAY_WINDOW
+            plain = anchor.fold == 0 and wall.isoformat() == end.isoformat()
+            day = self.days[entry.date] = (anchor, plain and anchor.utcoffset() == end.utcoffset())
+        anchor, plain = day
+        if plain and entry.second <= SECONDS_PER_WINDOW:
+            return anchor + dt.timedelta(seconds=entry.second)
+        return instant_at(anchor, entry.second)
 
     def category_elements(self, entry: Entry, fmt: str) -> str:
         """An entry's categories in Atom or RSS, each element rendered once per name."""
