@@ -9,9 +9,12 @@ exactly these bytes by string building; tests hold the two to each other. No I/O
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from html.entities import name2codepoint
 from typing import Any
 
-from feedgen.ext.base import BaseExtension
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -60,6 +63,33 @@ def instant_at(anchor: dt.datetime, second: int) -> dt.datetime:
     return (anchor.astimezone(dt.UTC) + dt.timedelta(seconds=second)).astimezone(anchor.tzinfo)
 
 
+# What could begin a character reference: `&#`, `&name;`, or the name of one, which
+# HTML may read even without its semicolon (`&copy 2020`, `&copy2020`).
+REFERENCE = re.compile("&(?:#|\\w+;|{})".format("|".join(sorted(name2codepoint, reverse=True))))
+HEX_REFERENCES = str.maketrans({"&": "&#x26;", "<": "&#x3C;", ">": "&#x3E;"})
+
+
+def reads_as_html(value: str) -> bool:
+    """Whether plain text could be taken for HTML: it holds `<` (a tag) or what
+    could begin a character reference. Any other text reads the same as plain text
+    and as HTML, so it is written as it is everywhere."""
+    return "<" in value or ("&" in value and REFERENCE.search(value) is not None)
+
+
+def html_from_text(value: str) -> str:
+    """Plain text as HTML that shows that text: `&`, `<`, `>` escaped."""
+    return html.escape(value, quote=False)
+
+
+def rss_title_text(value: str) -> str:
+    """A title that `reads_as_html`, for an RSS `<title>` inside CDATA: HTML with
+    `&`, `<` and `>` as hexadecimal references, as the RSS Best Practices Profile
+    advises for plain text. Feed readers (feedparser among them) then show the text
+    itself, and the W3C validator, which warns about HTML in an RSS title, takes the
+    references for plain text. (CDATA cannot hold `]]>`; escaped `>` never makes it.)"""
+    return value.translate(HEX_REFERENCES)
+
+
 def document_updated(doc: Document, config: Config) -> dt.datetime:
     return instant(doc.entries[0], config) if doc.entries else EMPTY_FEED_UPDATED
 
@@ -76,6 +106,23 @@ class ArchiveMarker(BaseExtension):  # type: ignore[misc]
 
     def extend_rss(self, feed: Any) -> Any:
         return feed
+
+
+class MarkupTitle(BaseEntryExtension):  # type: ignore[misc]
+    """An entry title that `reads_as_html`, written so that readers show its text:
+    Atom `type="html"`, the text escaped as HTML; RSS `rss_title_text` in CDATA.
+    feedgen writes every title as plain element text."""
+
+    def extend_atom(self, entry: Any) -> Any:
+        title = entry.find("title")
+        title.set("type", "html")
+        title.text = html_from_text(title.text)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        title = item.find("title")
+        title.text = etree.CDATA(rss_title_text(title.text))
+        return item
 
 
 def hub_extension(hub: str) -> type[BaseExtension]:
@@ -135,13 +182,18 @@ def render_document(doc: Document, fmt: str, config: Config) -> bytes:
     if config.hub_url and fmt == "rss":  # feedgen's RSS carries only the self link
         fg.register_extension("hub", hub_extension(config.hub_url), atom=False, rss=True)
     for entry in doc.entries:
-        add_entry(fg, entry, config)
+        add_entry(fg, entry, config, fmt)
     if fmt == "atom":
         return bytes(fg.atom_str(pretty=True))
     return bytes(fg.rss_str(pretty=True))
 
 
-def add_entry(fg: FeedGenerator, entry: Entry, config: Config) -> None:
+def add_entry(fg: FeedGenerator, entry: Entry, config: Config, fmt: str) -> None:
+    """One entry. Titles and summaries are plain text, and reach readers as that
+    text: Atom says so (`type="text"`), or, for text that `reads_as_html`, carries
+    it escaped as HTML (`type="html"`, which the validator wants for such text); an
+    RSS description is HTML by definition, so it is always escaped as HTML (a no-op
+    for text without `&`, `<`, `>`)."""
     fe = fg.add_entry(order="append")
     when = instant(entry, config)
     fe.id(entry.id)
@@ -152,7 +204,15 @@ def add_entry(fg: FeedGenerator, entry: Entry, config: Config) -> None:
     fe.link(href=f"{config.base_url}{item_path(entry)}", rel="alternate", type="text/html")
     # The summary is the content (RSS: the description). A page cut right after an
     # item's date gives none; its title then stands in, as feeds need some text.
-    fe.content(entry.summary or entry.title, type="text")
+    content = entry.summary or entry.title
+    if fmt == "rss":
+        fe.content(html_from_text(content))
+    elif reads_as_html(content):
+        fe.content(html_from_text(content), type="html")
+    else:
+        fe.content(content, type="text")
+    if reads_as_html(entry.title):
+        fe.register_extension("markup", MarkupTitle, atom=True, rss=True)
     for kind in Kind:
         scheme = f"{config.base_url}{kind.folder}/"
         for name in entry.names(kind):

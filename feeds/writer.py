@@ -28,7 +28,10 @@ from feeds.render import (
     day_anchor,
     document_links,
     document_updated,
+    html_from_text,
     instant_at,
+    reads_as_html,
+    rss_title_text,
 )
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -182,12 +185,20 @@ class Writer:
         base = self.config.base_url
         when = self.instant(entry).isoformat()
         categories = self.category_elements(entry, "atom")
+        title = f"<title>{text(entry.title)}</title>"
+        if reads_as_html(entry.title):  # see `render.add_entry`
+            title = f'<title type="html">{text(html_from_text(entry.title))}</title>'
+        content = entry.summary or entry.title
+        if reads_as_html(content):
+            content_element = f'<content type="html">{text(html_from_text(content))}</content>'
+        else:
+            content_element = f'<content type="text">{text(content)}</content>'
         return (
             "  <entry>\n"
             f"    <id>{text(entry.id)}</id>\n"
-            f"    <title>{text(entry.title)}</title>\n"
+            f"    {title}\n"
             f"    <updated>{when}</updated>\n"
-            f'    <content type="text">{text(entry.summary or entry.title)}</content>\n'
+            f"    {content_element}\n"
             f'    <link href="{attr(base + item_path(entry))}"/>\n'
             f"{categories}"
             f"    <published>{when}</published>\n"
@@ -253,11 +264,16 @@ class Writer:
     def rss_item(self, entry: Entry) -> str:
         base = self.config.base_url
         categories = self.category_elements(entry, "rss")
+        title = text(entry.title)
+        if reads_as_html(entry.title):  # see `render.rss_title_text`
+            title = f"<![CDATA[{rss_title_text(entry.title)}]]>"
+        # An RSS description is HTML: plain text escaped as HTML, then as XML.
+        description = text(html_from_text(entry.summary or entry.title))
         return (
             "    <item>\n"
-            f"      <title>{text(entry.title)}</title>\n"
+            f"      <title>{title}</title>\n"
             f"      <link>{text(base + item_path(entry))}</link>\n"
-            f"      <description>{text(entry.summary or entry.title)}</description>\n"
+            f"      <description>{description}</description>\n"
             f'      <guid isPermaLink="false">{text(entry.id)}</guid>\n'
             f"{categories}"
             f"      <pubDate>{rfc822(self.instant(entry))}</pubDate>\n"

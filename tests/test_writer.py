@@ -32,7 +32,8 @@ from feeds.parse import parse_seed
 from feeds.render import render_document
 from feeds.writer import Writer
 
-from .conftest import DATA, SAMPLE_SEEDS
+from .conftest import BASE_URL, DATA, SAMPLE_SEEDS, shown
+from .test_validator import validate
 
 PAGES = [
     *SAMPLE_SEEDS.glob("*.txt"),
@@ -236,3 +237,59 @@ def test_a_late_day_time_publishes_items_on_their_date(
             moment = dt.datetime.fromtimestamp(calendar.timegm(entry.published_parsed), dt.UTC)
             assert moment.astimezone(tz).date() == dt.date(2020, 10, 9), (fmt, entry.published)
     assert len(set(published_days((public / "all.atom").read_bytes(), "atom", zone))) == 1
+
+
+MARKUP_TITLES = [
+    "OSCE <b>bold</b> & <img src=x onerror=alert(2)> report",
+    "Plain <i>second</i> item &copy 2020 &amp; ]]>",
+    "Q&A with R&D",
+]
+MARKUP_SUMMARIES = [
+    "Summary with <img src=x onerror=alert(2)> and <b>bold</b> & AT&T &amp; 5 < 6 ]]>.",
+    "",  # the title stands in
+    "Q&A: 5 < 6, &#x41; &lt;",
+]
+
+
+def markup_seeds(folder: Path) -> None:
+    """One page whose titles and summaries hold markup, references and CDATA ends,
+    all of it as text."""
+    folder.mkdir()
+    items = "".join(
+        f"{title}\nPublishing date: {9 - n} October 2020\nContent type: News\n{summary}\n"
+        for n, (title, summary) in enumerate(zip(MARKUP_TITLES, MARKUP_SUMMARIES, strict=True))
+    )
+    (folder / "page.txt").write_text(f"News and press releases\n{items}", encoding="utf-8")
+
+
+def test_plain_text_reaches_every_reader_as_the_same_text(tmp_path: Path) -> None:
+    """Titles and summaries with markup as text: feedparser shows that very text of
+    Atom and RSS (an RSS description is HTML, so it is escaped twice), and JSON Feed
+    carries it as plain text."""
+    markup_seeds(tmp_path / "seeds")
+    public = tmp_path / "public"
+    build(Config(seeds=tmp_path / "seeds", public=public, base_url=BASE_URL))
+    wanted = {
+        title: summary or title
+        for title, summary in zip(MARKUP_TITLES, MARKUP_SUMMARIES, strict=True)
+    }
+    for path in ("all", "types/news"):
+        for fmt in ("atom", "rss"):
+            feed = feedparser.parse((public / f"{path}.{fmt}").read_bytes())
+            assert not feed.bozo
+            got = {
+                shown(e.title_detail): shown(e.content[0] if fmt == "atom" else e.summary_detail)
+                for e in feed.entries
+            }
+            assert got == wanted, fmt
+        items = json.loads((public / f"{path}.json").read_bytes())["items"]
+        assert {i["title"]: i["content_text"] for i in items} == wanted
+        assert not any("content_html" in i for i in items)
+
+
+def test_feeds_with_markup_as_text_have_zero_warnings(tmp_path: Path) -> None:
+    markup_seeds(tmp_path / "seeds")
+    public = tmp_path / "public"
+    build(Config(seeds=tmp_path / "seeds", public=public, base_url=BASE_URL))
+    done = validate(public)
+    assert done.returncode == 0, done.stdout + done.stderr
