@@ -5,8 +5,12 @@ are equal (`identity_key`). The merged entry keeps the most complete truth of al
 sightings. The result depends only on the set of records, never on file names or on
 the order in which files were read; merging is idempotent.
 
-Slugs are the only thing not derived from the records alone: a registry of the slugs
-already published (`known`) keeps every feed URL where it was. Contains no I/O.
+Groups: names that differ only as identities may (Unicode form, white space,
+typographic quotes and dashes, case: `normalise_text`) are one group, shown under
+one label, the spelling the records give most often (`best_label`); entries carry
+that label. Slugs are the only thing not derived from the records alone: a registry
+of the slugs already published (`known`) keeps every feed URL where it was.
+Contains no I/O.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://www.osce.org/newsroom")
 # Hash states copied for each key rather than made anew (which looks the algorithm up).
 NAMESPACE_SHA1 = hashlib.sha1(NAMESPACE.bytes)
 SHA256 = hashlib.sha256()
-# Entries of one date get distinct seconds in this window after the day's anchor time.
+# Entries of one date get distinct seconds in this window after the day's anchor time
+# (which `render.day_anchor` moves earlier when the window would cross midnight; a
+# date with more entries than this widens its window, and may then cross it).
 SECONDS_PER_DAY_WINDOW = 3600
 
 # Typographic marks and their plain spellings. Replaced mark by mark: str.translate
@@ -66,12 +72,16 @@ TYPOGRAPHIC = {
 # those the ones that ASCII text can hold (the backtick).
 NFKC_MARKS = tuple(mark for mark in TYPOGRAPHIC if unicodedata.is_normalized("NFKC", mark))
 ASCII_MARKS = tuple(mark for mark in TYPOGRAPHIC if mark.isascii())
-GroupKey = tuple[Kind, str]
+GroupKey = tuple[Kind, str]  # a kind and a group's label, as catalogs name groups
+NameKey = tuple[Kind, str]  # a kind and a normalised name: one per group, whatever its label
+# Spellings that differ from their group's label, by kind: spelling -> label.
+Aliases = Mapping[Kind, Mapping[str, str]]
 # The sightings of one item: the record itself when there is one, as for most items,
 # so that an archive does not make one list per item for the cyclic garbage
 # collector to scan again and again while it is merged; a list holds two or more.
 Sightings = Record | list[Record]
 KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
+NO_ALIASES: Aliases = {kind: {} for kind in Kind}
 by_order = attrgetter("order")  # sort key: newest first
 
 
@@ -120,9 +130,56 @@ def merge_items(records: Iterable[Record], known: Mapping[GroupKey, str] | None 
     by_key: dict[str, Sightings] = {}
     for record in records:
         add_sighting(by_key, identity_key(record), record)
-    vocabulary = {kind: frozenset(names) for kind, names in name_counts(records).items()}
-    entries = merge_all(by_key, vocabulary, keys_by_date(by_key))
+    counts = name_counts(records)
+    vocabulary = {kind: frozenset(names) for kind, names in counts.items()}
+    aliases = {kind: label_aliases(names) for kind, names in counts.items()}
+    entries = merge_all(by_key, vocabulary, keys_by_date(by_key), aliases)
     return Catalog(entries=tuple(entries), groups=group_entries(entries, known or {}))
+
+
+def best_label(spellings: Iterable[str], counts: Mapping[str, int]) -> str:
+    """The label of a group: the spelling seen most often; ties go to a spelling in
+    mixed case (how the site writes its names) over one all in capitals or all in
+    small letters, then to one without compatibility characters, then to the
+    greater string (typographic quotes over straight ones). Whatever the order of
+    the files, the same records give the same label."""
+    return max(
+        spellings,
+        key=lambda s: (
+            counts[s],
+            not s.isupper(),
+            not s.islower(),
+            unicodedata.is_normalized("NFKC", s),
+            s,
+        ),
+    )
+
+
+def label_aliases(counts: Mapping[str, int]) -> dict[str, str]:
+    """The spellings (of one kind) that are not their group's label, each with its
+    label. Most groups have one spelling, and give nothing here."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in counts:
+        groups[normalised_name(name)].append(name)
+    aliases = {}
+    for spellings in groups.values():
+        if len(spellings) > 1:
+            label = best_label(spellings, counts)
+            aliases.update({s: label for s in spellings if s != label})
+    return aliases
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def normalised_name(name: str) -> str:
+    """`normalise_text` of a name; names recur, so each is normalised once."""
+    return normalise_text(name)
+
+
+def labelled(names: Iterable[str], aliases: Mapping[str, str]) -> tuple[str, ...]:
+    """Names as their groups' labels, each group once, in `sorted_names` order."""
+    if not aliases or aliases.keys().isdisjoint(names):
+        return sorted_names(names if isinstance(names, tuple) else tuple(names))
+    return sorted_names(tuple({aliases.get(name, name) for name in names}))
 
 
 def add_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
@@ -172,11 +229,13 @@ def merge_all(
     sightings: Mapping[str, Sightings],
     vocabulary: Mapping[Kind, Container[str]],
     by_date: Mapping[dt.date, Iterable[str]],
+    aliases: Aliases | None = None,
 ) -> list[Entry]:
     """The entry of every item (`by_date`: the keys of the sightings, by date), with
     its second (`day_seconds`), newest first."""
+    aliases = aliases or NO_ALIASES
     entries = [
-        merge_records(key, sightings[key], vocabulary, second)
+        merge_records(key, sightings[key], vocabulary, second, aliases)
         for keys in by_date.values()
         for key, second in day_seconds(keys).items()
     ]
@@ -185,20 +244,28 @@ def merge_all(
 
 
 def merge_records(
-    key: str, sightings: Sightings, vocabulary: Mapping[Kind, Container[str]], second: int = 0
+    key: str,
+    sightings: Sightings,
+    vocabulary: Mapping[Kind, Container[str]],
+    second: int = 0,
+    aliases: Aliases | None = None,
 ) -> Entry:
-    """The most complete truth of one item's sightings."""
+    """The most complete truth of one item's sightings; its names are the labels of
+    their groups (`aliases`: the spellings that are not)."""
+    aliases = aliases or NO_ALIASES
+    types_of = aliases[Kind.TYPE]
     if isinstance(sightings, Record) and not sightings.tentative:  # most: nothing to merge
         record = sightings
+        content_type = record.content_type
         return new_entry(
             key=key,
             id=id_from_key(key),
             title=record.title,
             date=record.date,
             second=second,
-            content_type=record.content_type,
-            missions=sorted_names(record.missions),
-            topics=sorted_names(record.topics),
+            content_type=types_of.get(content_type, content_type) if content_type else None,
+            missions=labelled(record.missions, aliases[Kind.MISSION]),
+            topics=labelled(record.topics, aliases[Kind.TOPIC]),
             summary=record.summary,
         )
     records = records_of(sightings)
@@ -208,11 +275,11 @@ def merge_records(
         names[Kind.MISSION].update(record.missions)
         names[Kind.TOPIC].update(record.topics)
         if record.content_type:
-            types[record.content_type] += 1
+            types[types_of.get(record.content_type, record.content_type)] += 1
         for kind, value in record.tentative:
             if value in vocabulary[kind]:
                 if kind is Kind.TYPE:
-                    types[value] += 1
+                    types[types_of.get(value, value)] += 1
                 else:
                     names[kind].add(value)
     titles = Counter(record.title for record in records)
@@ -224,8 +291,8 @@ def merge_records(
         date=first.date,
         second=second,
         content_type=_most_common(types) if types else None,
-        missions=sorted_names(tuple(names[Kind.MISSION])),
-        topics=sorted_names(tuple(names[Kind.TOPIC])),
+        missions=labelled(names[Kind.MISSION], aliases[Kind.MISSION]),
+        topics=labelled(names[Kind.TOPIC], aliases[Kind.TOPIC]),
         # The longest summary: shorter ones are the same text cut at another point.
         summary=max((record.summary for record in records), key=lambda s: (len(s), s)),
     )
@@ -270,14 +337,38 @@ def day_seconds(keys: Iterable[str]) -> dict[str, int]:
 
 
 def group_entries(entries: Iterable[Entry], known: Mapping[GroupKey, str]) -> tuple[Group, ...]:
-    """Groups by kind, then name; each keeps its order of entries (newest first)."""
-    members: dict[GroupKey, list[Entry]] = {key: [] for key in known}
-    members.update(group_members(entries))
-    slugs = assign_slugs(members, known)
+    """Groups by kind, then name; each keeps its order of entries (newest first).
+    Groups of `known` that hold no entry now are kept, empty, under their label."""
+    members = group_members(entries)
+    registry = collapse_registry(known)
+    present = {name_key(group) for group in members}
+    for key, (label, _) in registry.items():
+        if key not in present:
+            members[key[0], label] = []
+    slugs = assign_slugs(members, {key: slug for key, (_, slug) in registry.items()})
     return tuple(
-        Group(kind, name, slugs[kind, name], tuple(members[kind, name]))
+        Group(kind, name, slugs[kind, normalised_name(name)], tuple(members[kind, name]))
         for kind, name in sorted(members, key=group_order)
     )
+
+
+def name_key(group: GroupKey) -> NameKey:
+    return (group[0], normalised_name(group[1]))
+
+
+def collapse_registry(known: Mapping[GroupKey, str]) -> dict[NameKey, tuple[str, str]]:
+    """The registry of published slugs by group: label and slug. A registry of
+    older versions may hold several spellings of one group (`MISSION TO SERBIA`,
+    `Mission to Serbia`), each with a slug: the group keeps the shortest slug (the
+    plain one, without `-2`), then the first in code point order, whatever the order
+    of the rows, and the label of its row."""
+    registry: dict[NameKey, tuple[str, str]] = {}
+    for (kind, name), slug in known.items():
+        key = (kind, normalised_name(name))
+        found = registry.get(key)
+        if found is None or (len(slug), slug, name) < (len(found[1]), found[1], found[0]):
+            registry[key] = (name, slug)
+    return registry
 
 
 def group_members(entries: Iterable[Entry]) -> dict[GroupKey, list[Entry]]:
@@ -312,20 +403,24 @@ def slug_from_name(name: str, max_length: int = 80) -> str:
     return slug or "unnamed"
 
 
-def assign_slugs(groups: Iterable[GroupKey], known: Mapping[GroupKey, str]) -> dict[GroupKey, str]:
-    """Known groups keep their slug; a new group takes the slug of its name, or, when
-    another group of its kind holds that, the first free `slug-2`, `slug-3`, ..."""
-    slugs = {key: slug for key, slug in known.items()}
+def assign_slugs(groups: Iterable[GroupKey], known: Mapping[NameKey, str]) -> dict[NameKey, str]:
+    """Known groups (by normalised name) keep their slug; a new group takes the slug
+    of its label, or, when another group of its kind holds that, the first free
+    `slug-2`, `slug-3`, ..."""
+    slugs = dict(known)
     taken = {(kind, slug) for (kind, _), slug in slugs.items()}
-    fresh = sorted((k for k in groups if k not in slugs), key=lambda k: (k[0].folder, k[1]))
-    for kind, name in fresh:
+    fresh = sorted(
+        {name_key(k): k for k in groups if name_key(k) not in slugs}.items(),
+        key=lambda item: (item[1][0].folder, item[1][1]),
+    )
+    for key, (kind, name) in fresh:
         base = slug_from_name(name)
         slug, n = base, 1
         while (kind, slug) in taken:
             n += 1
             slug = f"{base}-{n}"
         taken.add((kind, slug))
-        slugs[kind, name] = slug
+        slugs[key] = slug
     return slugs
 
 
@@ -399,8 +494,19 @@ class Index:
         self.entries: dict[str, Entry] = {}
         self.by_date: dict[dt.date, tuple[str, ...]] = {}
         self.ordered = SortedEntries()
-        self.groups: dict[GroupKey, SortedEntries] = {key: SortedEntries() for key in known or {}}
-        self.slugs: dict[GroupKey, str] = dict(known or {})
+        # Groups by normalised name: their entries, slug and label, and the
+        # spellings of each that the records give (`vocabulary`).
+        registry = collapse_registry(known or {})
+        self.groups: dict[NameKey, SortedEntries] = {key: SortedEntries() for key in registry}
+        self.slug_of: dict[NameKey, str] = {key: slug for key, (_, slug) in registry.items()}
+        self.labels: dict[NameKey, str] = {key: label for key, (label, _) in registry.items()}
+        self.spellings: dict[NameKey, set[str]] = defaultdict(set)
+        self.aliases: dict[Kind, dict[str, str]] = {kind: {} for kind in Kind}
+
+    @property
+    def slugs(self) -> dict[GroupKey, str]:
+        """The slug of every group, by kind and label: the registry to publish."""
+        return {(key[0], self.labels[key]): slug for key, slug in self.slug_of.items()}
 
     def replace(self, old: Iterable[Record], new: Iterable[Record]) -> Change:
         """Withdraw the records `old` (as given before) and add the records `new`."""
@@ -414,14 +520,22 @@ class Index:
             for kind, value in record.tentative:
                 self.waiting[kind, value].add(key)
         touched = {*withdrawn_keys, *added_keys}
-        for kind_name in self._count(withdrawn, added):  # evidence for a cut value came or went
+        flipped, counted = self._count(withdrawn, added)
+        for kind_name in flipped:  # evidence for a cut value came or went
             touched.update(self.waiting.get(kind_name, ()))
+        for group in self._relabel(flipped, counted):
+            if group in self.groups:  # its entries show the new label
+                touched.update(entry.key for entry in self.groups[group].entries)
         return self._remerge(touched)
 
-    def _count(self, withdrawn: list[Record], added: list[Record]) -> set[tuple[Kind, str]]:
+    def _count(
+        self, withdrawn: list[Record], added: list[Record]
+    ) -> tuple[set[tuple[Kind, str]], set[tuple[Kind, str]]]:
         """Count the complete names of the records withdrawn and added; returns the
-        names that were present before and are not now, or the other way round."""
+        names that were present before and are not now, or the other way round, and
+        every name whose count changed."""
         flipped: set[tuple[Kind, str]] = set()
+        counted: set[tuple[Kind, str]] = set()
         lost, gained = name_counts(withdrawn), name_counts(added)
         for kind, counts in self.vocabulary.items():
             for name in lost[kind].keys() | gained[kind].keys():
@@ -431,12 +545,47 @@ class Index:
                     del counts[name]
                 if bool(before) != (name in counts):
                     flipped.add((kind, name))
-        return flipped
+                if before != counts.get(name, 0):
+                    counted.add((kind, name))
+        return flipped, counted
+
+    def _relabel(
+        self, flipped: set[tuple[Kind, str]], counted: set[tuple[Kind, str]]
+    ) -> list[NameKey]:
+        """Keep the spellings, labels and aliases of the groups whose names came,
+        went or were counted again; returns the groups whose label changed."""
+        for kind, name in flipped:
+            spellings = self.spellings[kind, normalised_name(name)]
+            if name in self.vocabulary[kind]:
+                spellings.add(name)
+            else:
+                spellings.discard(name)
+                self.aliases[kind].pop(name, None)
+        changed = []
+        for group in {(kind, normalised_name(name)) for kind, name in counted}:
+            kind = group[0]
+            spellings = self.spellings[group]
+            if not spellings:  # no entry holds it now: it keeps its last label
+                del self.spellings[group]
+                continue
+            aliases = self.aliases[kind]
+            if len(spellings) == 1:  # most groups
+                label = next(iter(spellings))
+                if aliases:
+                    aliases.pop(label, None)
+            else:
+                label = best_label(spellings, self.vocabulary[kind])
+                aliases.pop(label, None)
+                aliases.update({name: label for name in spellings if name != label})
+            if self.labels.get(group) != label:
+                self.labels[group] = label
+                changed.append(group)
+        return changed
 
     def _remerge(self, keys: set[str]) -> Change:
         if not self.entries:  # nothing to compare with: every item present is new
             self.by_date = keys_by_date(self.sightings)
-            entries = merge_all(self.sightings, self.vocabulary, self.by_date)
+            entries = merge_all(self.sightings, self.vocabulary, self.by_date, self.aliases)
             return self._apply([(None, entry) for entry in entries])
         days: dict[dt.date, set[str]] = {}  # the keys of each date touched, as they become
         changes: list[tuple[Entry | None, Entry | None]] = []
@@ -461,7 +610,9 @@ class Index:
             for key, second in day_seconds(day_keys).items():
                 before = self.entries.get(key)
                 if key in keys:
-                    after = merge_records(key, self.sightings[key], self.vocabulary, second)
+                    after = merge_records(
+                        key, self.sightings[key], self.vocabulary, second, self.aliases
+                    )
                 elif before is not None and before.second != second:
                     after = replace(before, second=second)
                 else:
@@ -482,23 +633,29 @@ class Index:
             del self.entries[entry.key]
         for entry in arrived:
             self.entries[entry.key] = entry
-        removed, added = group_members(gone), group_members(arrived)
-        fresh = sorted((g for g in added if g not in self.groups), key=group_order)
+        removed = by_name_key(group_members(gone))
+        added_by_label = group_members(arrived)
+        added = by_name_key(added_by_label)
+        fresh = [g for g in added_by_label if name_key(g) not in self.groups]
         for group in fresh:
-            self.groups[group] = SortedEntries()
+            self.groups[name_key(group)] = SortedEntries()
         if changes:
             self.ordered.update(gone, arrived)
-        touched = frozenset(removed.keys() | added.keys())
+        touched = removed.keys() | added.keys()
         for group in touched:
             self.groups[group].update(removed.get(group, []), added.get(group, []))
         if fresh:
-            self.slugs = assign_slugs(fresh, self.slugs)
-        return Change(tuple(changes), touched, bool(fresh))
+            self.slug_of = assign_slugs(fresh, self.slug_of)
+        return Change(
+            tuple(changes),
+            frozenset((kind, self.labels[kind, n]) for kind, n in touched),
+            bool(fresh),
+        )
 
     def orders(self, group: GroupKey | None) -> list[int]:
         """The sort keys (`Entry.order`) of a group's entries, or of all entries
         (None), newest first: where an entry sits in its feed, found by bisection."""
-        return (self.ordered if group is None else self.groups[group]).keys
+        return (self.ordered if group is None else self.groups[name_key(group)]).keys
 
     def month(self, path: str) -> list[Entry]:
         """The entries of the month of a month page (`items/YYYY/MM.html`)."""
@@ -508,10 +665,24 @@ class Index:
         return self.ordered.between(order_value(last, 999_999), order_value(first, 0))
 
     def catalog(self) -> Catalog:
+        labels = self.labels
         return Catalog(
             entries=self.ordered.as_tuple(),
             groups=tuple(
-                Group(kind, name, self.slugs[kind, name], self.groups[kind, name].as_tuple())
-                for kind, name in sorted(self.groups, key=group_order)
+                Group(kind, labels[kind, n], self.slug_of[kind, n], self.groups[kind, n].as_tuple())
+                for kind, n in sorted(self.groups, key=lambda g: group_order((g[0], labels[g])))
             ),
         )
+
+
+def by_name_key(members: dict[GroupKey, list[Entry]]) -> dict[NameKey, list[Entry]]:
+    """Group members by normalised name: one group has one label among the entries
+    of one moment, but entries before and after a change of label differ."""
+    found: dict[NameKey, list[Entry]] = {}
+    for group, entries in members.items():
+        key = name_key(group)
+        if key in found:
+            found[key] = sorted([*found[key], *entries], key=by_order)
+        else:
+            found[key] = entries
+    return found

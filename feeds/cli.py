@@ -28,9 +28,11 @@ log = logging.getLogger("feeds")
 DEFAULTS = Config()
 
 
-def _setting(*names: str, setting: str, metavar: str, help: str) -> Callable[..., Any]:
+def _setting(
+    *names: str, setting: str, metavar: str, help: str, default: object = None
+) -> Callable[..., Any]:
     env = f"OSCE_FEEDS_{setting.upper()}"
-    default = getattr(DEFAULTS, setting)
+    default = getattr(DEFAULTS, setting) if default is None else default
     return click.option(
         *names,
         setting,
@@ -49,7 +51,10 @@ COMMON = (
         "--base-url",
         setting="base_url",
         metavar="URL",
-        help="Public address of the public folder; self links are built on it.",
+        help="Public address of the public folder; self links are built on it. Give it "
+        "whenever readers reach the server by another address (a proxy, a name, 0.0.0.0).",
+        default="http://HOST:PORT/ of the host and port settings "
+        "(0.0.0.0: 127.0.0.1; ::: localhost)",
     ),
     _setting(
         "--timezone",

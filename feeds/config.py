@@ -9,6 +9,8 @@ retry delay of `feeds.push` (for tests) is read elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import logging
 import os
 import tomllib
 import zoneinfo
@@ -20,6 +22,11 @@ from urllib.parse import urlsplit
 
 ENV_PREFIX = "OSCE_FEEDS_"
 DEFAULT_CONFIG_FILE = "osce-feeds.toml"
+# Addresses that mean "every interface": no client can use them in a URL, so the
+# default base URL names this machine instead.
+WILDCARD_HOSTS = {"": "localhost", "0.0.0.0": "127.0.0.1", "::": "localhost"}
+log = logging.getLogger("feeds")
+_warned: set[tuple[str, int]] = set()  # said once per process: settings are read again
 
 
 class ConfigError(ValueError):
@@ -33,6 +40,7 @@ class Config:
     # Folder the feeds are published into; served as the site's root.
     public: Path = Path("public")
     # Public address of `public/`: self links, ids of nothing. Ends with a slash.
+    # Unless given, `load_config` makes it from `host` and `port` (`default_base_url`).
     base_url: str = "http://127.0.0.1:8080/"
     # Time zone in which the listing's dates are calendar days (IANA name).
     timezone: str = "UTC"
@@ -89,7 +97,39 @@ def load_config(
     if path is not None:
         values.update(settings_from_file(path))
     values.update({name: value for name, value in flags.items() if value is not None})
-    return config_from_values(values)
+    config = config_from_values(values)
+    if "base_url" not in values:
+        config = replace(config, base_url=default_base_url(config.host, config.port))
+    return config
+
+
+def default_base_url(host: str, port: int) -> str:
+    """`http://HOST:PORT/`, where `serve` answers: the base URL when none is given,
+    so that a server started with `--port 9000` publishes links that reach it.
+
+    An IPv6 address goes in brackets (its zone, if any, escaped as RFC 6874 says);
+    a wildcard address (0.0.0.0, ::) names no machine, so this machine's loopback
+    name stands in for it, with a warning: readers elsewhere need `--base-url`."""
+    name = WILDCARD_HOSTS.get(host)
+    if name is not None and (host, port) not in _warned:
+        _warned.add((host, port))
+        log.warning(
+            "serving on every interface (%r) but no --base-url given: feeds link to "
+            "http://%s:%d/, which only this machine can open; set --base-url to the "
+            "address readers use",
+            host,
+            name,
+            port,
+        )
+    elif name is None:
+        name = host
+        address, _, zone = host.partition("%")
+        try:
+            if ipaddress.ip_address(address).version == 6:
+                name = f"[{address}%25{zone}]" if zone else f"[{address}]"
+        except ValueError:
+            pass  # a host name
+    return f"http://{name}:{port}/"
 
 
 def settings_from_file(path: Path) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from feeds.catalog import feed_id
+from feeds.catalog import feed_id, normalise_text
 from feeds.model import Catalog, Entry, Group, Kind
 
 ALL = "all"
@@ -201,7 +201,15 @@ class Boundaries:
 
 
 def in_feed(spec: FeedSpec, entry: Entry) -> bool:
-    return spec.kind is None or spec.name in entry.names(spec.kind)
+    """Whether the entry is one of the feed's, under this label or an earlier one of
+    its group (an entry from before a change of label carries the old one)."""
+    if spec.kind is None:
+        return True
+    names = entry.names(spec.kind)
+    if spec.name in names:
+        return True
+    wanted = normalise_text(spec.name)
+    return any(normalise_text(name) == wanted for name in names)
 
 
 def item_anchor(entry: Entry) -> str:

@@ -257,9 +257,12 @@ def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> byt
 
     def outline(spec: FeedSpec) -> str:
         url = escape(f"{config.base_url}{spec.path}.atom", quote=True)
-        text = escape(spec.title, quote=True)
+        # OPML 2.0 lets `text` hold encoded HTML, and readers show it as HTML: the
+        # title is escaped as HTML, then as an attribute; `title` is the feed's own.
+        text = escape(escape(spec.title, quote=False), quote=True)
+        title = escape(spec.title, quote=True)
         return (
-            f'      <outline type="rss" version="ATOM" text="{text}" title="{text}" '
+            f'      <outline type="rss" version="ATOM" text="{text}" title="{title}" '
             f'xmlUrl="{url}" htmlUrl="{home}"/>\n'
         )
 

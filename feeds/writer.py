@@ -21,12 +21,17 @@ from feeds.model import Entry, Kind
 from feeds.render import (
     ATOM_NS,
     AUTHOR,
+    DAY_WINDOW,
     GENERATOR,
     HISTORY_NS,
     LANGUAGE,
     day_anchor,
     document_links,
     document_updated,
+    html_from_text,
+    instant_at,
+    reads_as_html,
+    rss_title_text,
 )
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -34,6 +39,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 RSS_DOCS = "http://www.rssboard.org/rss-specification"
 FIRST, SECOND = operator.itemgetter(0), operator.itemgetter(1)
+SECONDS_PER_WINDOW = int(DAY_WINDOW.total_seconds())
 
 
 def text(value: str) -> str:
@@ -77,9 +83,10 @@ class Writer:
             "rss": self.rss_item,
             "json": self.json_item,
         }
-        # Pieces that repeat across entries: a category's element, a day's instant.
+        # Pieces that repeat across entries: a category's element, a day's anchor
+        # (with whether wall-clock arithmetic from it is exact: see `instant`).
         self.categories: dict[tuple[str, str, str], str] = {}
-        self.days: dict[dt.date, dt.datetime] = {}
+        self.days: dict[dt.date, tuple[dt.datetime, bool]] = {}
 
     def document(self, doc: Document, fmt: str) -> bytes:
         if fmt == "json":
@@ -113,11 +120,22 @@ class Writer:
                 cache.pop(entry.id, None)
 
     def instant(self, entry: Entry) -> dt.datetime:
-        """`render.instant`, with each day's anchor computed once."""
+        """`render.instant`, with each day's anchor computed once. Within the day's
+        window an aware datetime plus a timedelta (wall-clock time, twice as fast as
+        going through UTC) is the same moment, written the same, unless the UTC offset
+        changes in the window or the anchor is the second pass of a repeated hour:
+        checked once per day."""
         day = self.days.get(entry.date)
         if day is None:
-            day = self.days[entry.date] = day_anchor(entry.date, self.config)
-        return day + dt.timedelta(seconds=entry.second)
+            anchor = day_anchor(entry.date, self.config)
+            end = instant_at(anchor, SECONDS_PER_WINDOW)
+            wall = anchor + DAY_WINDOW
+            plain = anchor.fold == 0 and wall.isoformat() == end.isoformat()
+            day = self.days[entry.date] = (anchor, plain and anchor.utcoffset() == end.utcoffset())
+        anchor, plain = day
+        if plain and entry.second <= SECONDS_PER_WINDOW:
+            return anchor + dt.timedelta(seconds=entry.second)
+        return instant_at(anchor, entry.second)
 
     def category_elements(self, entry: Entry, fmt: str) -> str:
         """An entry's categories in Atom or RSS, each element rendered once per name."""
@@ -167,12 +185,20 @@ class Writer:
         base = self.config.base_url
         when = self.instant(entry).isoformat()
         categories = self.category_elements(entry, "atom")
+        title = f"<title>{text(entry.title)}</title>"
+        if reads_as_html(entry.title):  # see `render.add_entry`
+            title = f'<title type="html">{text(html_from_text(entry.title))}</title>'
+        content = entry.summary or entry.title
+        if reads_as_html(content):
+            content_element = f'<content type="html">{text(html_from_text(content))}</content>'
+        else:
+            content_element = f'<content type="text">{text(content)}</content>'
         return (
             "  <entry>\n"
             f"    <id>{text(entry.id)}</id>\n"
-            f"    <title>{text(entry.title)}</title>\n"
+            f"    {title}\n"
             f"    <updated>{when}</updated>\n"
-            f'    <content type="text">{text(entry.summary or entry.title)}</content>\n'
+            f"    {content_element}\n"
             f'    <link href="{attr(base + item_path(entry))}"/>\n'
             f"{categories}"
             f"    <published>{when}</published>\n"
@@ -238,11 +264,16 @@ class Writer:
     def rss_item(self, entry: Entry) -> str:
         base = self.config.base_url
         categories = self.category_elements(entry, "rss")
+        title = text(entry.title)
+        if reads_as_html(entry.title):  # see `render.rss_title_text`
+            title = f"<![CDATA[{rss_title_text(entry.title)}]]>"
+        # An RSS description is HTML: plain text escaped as HTML, then as XML.
+        description = text(html_from_text(entry.summary or entry.title))
         return (
             "    <item>\n"
-            f"      <title>{text(entry.title)}</title>\n"
+            f"      <title>{title}</title>\n"
             f"      <link>{text(base + item_path(entry))}</link>\n"
-            f"      <description>{text(entry.summary or entry.title)}</description>\n"
+            f"      <description>{description}</description>\n"
             f'      <guid isPermaLink="false">{text(entry.id)}</guid>\n'
             f"{categories}"
             f"      <pubDate>{rfc822(self.instant(entry))}</pubDate>\n"

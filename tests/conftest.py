@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from feeds.config import Config
@@ -29,3 +31,30 @@ def seeds(tmp_path: Path) -> Path:
     folder = tmp_path / "seeds"
     shutil.copytree(SAMPLE_SEEDS, folder)
     return folder
+
+
+class TextOfHtml(HTMLParser):
+    """What a reader shows of an HTML fragment: its text, references resolved;
+    a live tag shows no text of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(detail: feedparser.FeedParserDict) -> str:
+    """What a feed reader displays of one of feedparser's text constructs."""
+    if detail.type in ("text/html", "application/xhtml+xml"):
+        return text_of_html(detail.value)
+    assert detail.type == "text/plain"
+    return str(detail.value)
+
+
+def text_of_html(fragment: str) -> str:
+    reader = TextOfHtml()
+    reader.feed(fragment)
+    reader.close()
+    return "".join(reader.parts)

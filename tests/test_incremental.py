@@ -25,6 +25,19 @@ PAGES = [
     + sorted((DATA / "holdout").glob("*.txt"))
     + [DATA / "seeds" / "error_page.txt", DATA / "seeds" / "same_title_different_dates.txt"]
 ]
+# Pages that spell the sample's names otherwise: as they come and go, groups gain and
+# lose spellings and change label (the spelling seen most often).
+PAGES += [
+    "".join(
+        f"{word} item {n}\nPublishing date: {n + 1} October 2020\nContent type: {kind}\n"
+        f"Where we are: {mission}\nWhat we do: {topic}\nSummary {n}.\n"
+        for n in range(count)
+    ).encode()
+    for word, kind, mission, topic, count in [
+        ("Caps", "NEWS", "OSCE MISSION TO SERBIA", "POLICING", 6),
+        ("Lower", "news", "osce mission to serbia", "policing, Youth", 2),
+    ]
+]
 NAMES = [f"page-{n}.txt" for n in range(5)]
 
 step = st.one_of(

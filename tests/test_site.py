@@ -9,6 +9,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+from xml.etree import ElementTree
 
 import feedparser
 import jsonschema
@@ -17,7 +18,7 @@ import pytest
 from feeds.build import build
 from feeds.config import Config
 
-from .conftest import BASE_URL, DATA, SAMPLE_SEEDS
+from .conftest import BASE_URL, DATA, SAMPLE_SEEDS, shown, text_of_html
 
 SCHEMA = json.loads((DATA / "jsonfeed-1.1.schema.json").read_text())
 
@@ -173,8 +174,26 @@ def test_text_from_the_seeds_is_never_markup(site: Path) -> None:
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in index
     topic = feedparser.parse((site / "topics/b-bold-b-co.atom").read_bytes())
     assert topic.feed.title.startswith("<b>Bold</b> & Co")
-    assert topic.entries[0].title == "<script>alert(1)</script> & “quotes”"
-    assert topic.entries[0].content[0].value == "<img src=x onerror=alert(2)>"
+    assert shown(topic.entries[0].title_detail) == "<script>alert(1)</script> & “quotes”"
+    assert shown(topic.entries[0].content[0]) == "<img src=x onerror=alert(2)>"
+
+
+def test_pages_and_opml_show_text_from_the_seeds_as_that_text(site: Path) -> None:
+    """Titles, summaries and names read as the text they are on the month page, the
+    feed page and the index; OPML's `text`, which readers may take for HTML, too."""
+    title, summary = "<script>alert(1)</script> & “quotes”", "<img src=x onerror=alert(2)>"
+    month = text_of_html((site / "items/2021/05.html").read_text())
+    assert f"{title}\n{summary}\n" in month
+    assert "What we do<b>Bold</b> & Co" in month
+    assert title in text_of_html((site / "topics/b-bold-b-co.html").read_text())
+    assert "<b>Bold</b> & Co" in text_of_html((site / "index.html").read_text())
+    outlines = {
+        outline.get("xmlUrl"): outline
+        for outline in ElementTree.parse(site / "feeds.opml").iter("outline")
+    }
+    topic = outlines[BASE_URL + "topics/b-bold-b-co.atom"]
+    assert text_of_html(topic.get("text", "")).startswith("<b>Bold</b> & Co – ")
+    assert topic.get("title", "").startswith("<b>Bold</b> & Co – ")
 
 
 def test_index_lists_every_feed_with_autodiscovery(site: Path) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import email.utils
+import json
+import re
 from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeds.build import build
 from feeds.catalog import merge_items
 from feeds.config import Config
 from feeds.layout import (
@@ -24,7 +32,8 @@ from feeds.parse import parse_seed
 from feeds.render import render_document
 from feeds.writer import Writer
 
-from .conftest import DATA, SAMPLE_SEEDS
+from .conftest import BASE_URL, DATA, SAMPLE_SEEDS, shown
+from .test_validator import validate
 
 PAGES = [
     *SAMPLE_SEEDS.glob("*.txt"),
@@ -130,3 +139,157 @@ def test_new_items_leave_finished_archive_pages_alone() -> None:
             elif doc.entries[0].number % (2 * COARSE_FACTOR) == 0 and doc.previous:
                 finished[doc.name] = state
     assert len(finished) > 5
+
+
+ZONES = [
+    "UTC",
+    "Europe/Vienna",
+    "America/New_York",
+    "Pacific/Honolulu",
+    "Asia/Tokyo",
+    "Pacific/Kiritimati",  # UTC+14
+    "Pacific/Pago_Pago",  # UTC-11
+    "Australia/Lord_Howe",  # a change of half an hour
+    "America/Santiago",  # changes at midnight
+    "Asia/Kathmandu",  # +05:45
+]
+# Days of a change of UTC offset in some of the zones, and plain ones.
+DAYS = [
+    dt.date(2020, 3, 29),
+    dt.date(2020, 10, 25),
+    dt.date(2020, 3, 8),
+    dt.date(2020, 11, 1),
+    dt.date(2020, 4, 5),
+    dt.date(2020, 9, 6),
+    dt.date(2020, 10, 4),
+    dt.date(2020, 10, 9),
+    dt.date(2021, 1, 1),
+]
+
+
+def published_days(feed: bytes, fmt: str, zone: str) -> list[dt.date]:
+    """The calendar day, in `zone`, of every entry's instant as a document writes it:
+    Atom `updated` and `published`, RSS `pubDate`, JSON Feed `date_published`."""
+    if fmt == "json":
+        items = json.loads(feed)["items"]
+        stamps = [dt.datetime.fromisoformat(i["date_published"]) for i in items]
+    elif fmt == "atom":
+        found = re.findall(rb"<entry>.*?<updated>(.*?)</updated>.*?<published>(.*?)<", feed, re.S)
+        for updated, published in found:
+            assert updated == published
+        stamps = [dt.datetime.fromisoformat(updated.decode()) for updated, _ in found]
+    else:
+        found = re.findall(rb"<pubDate>(.*?)</pubDate>", feed)
+        stamps = [email.utils.parsedate_to_datetime(stamp.decode()) for stamp in found]
+    tz = ZoneInfo(zone)
+    return [stamp.astimezone(tz).date() for stamp in stamps]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.times().map(lambda t: t.strftime("%H:%M")),
+    st.lists(st.sampled_from(DAYS), min_size=1, max_size=8),
+)
+def test_every_instant_stays_on_its_listed_date(
+    zone: str, day_time: str, days: list[dt.date]
+) -> None:
+    """Whatever the time of day and zone, days of a change of UTC offset included,
+    every published instant falls on the item's listed date in that zone; the
+    writer's bytes stay feedgen's."""
+    records = [
+        Record(f"Item {n}", day, "News", (), ("Policing",), "", "x.txt", 1)
+        for n, day in enumerate(days)
+    ]
+    catalog = merge_items(records, {})
+    config = Config(timezone=zone, day_time=day_time, feed_size=50)
+    writer = Writer(config)
+    listed = {entry.id: entry.date for entry in catalog.entries}
+    for doc in all_documents(catalog, 50):
+        expected = [listed[entry.id] for entry in doc.entries]
+        for fmt in FEED_FORMATS:
+            feed = writer.document(doc, fmt)
+            assert published_days(feed, fmt, zone) == expected, (fmt, feed.decode())
+            if fmt != "json":
+                assert feed == render_document(doc, fmt, config)
+
+
+@pytest.mark.parametrize(("zone", "day_time"), [("UTC", "23:59"), ("Europe/Vienna", "23:30")])
+def test_a_late_day_time_publishes_items_on_their_date(
+    tmp_path: Path, zone: str, day_time: str
+) -> None:
+    """A real build, read back by feedparser: items listed on 9 October 2020 are
+    published on 9 October in the configured zone, in every format."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    items = "".join(
+        f"Item number {n}\nPublishing date: 9 October 2020\nContent type: News\nSummary {n}.\n"
+        for n in range(30)
+    )
+    (seeds / "page.txt").write_text(f"News and press releases\n{items}")
+    public = tmp_path / "public"
+    build(Config(seeds=seeds, public=public, timezone=zone, day_time=day_time))
+    tz = ZoneInfo(zone)
+    for fmt in FEED_FORMATS:
+        parsed = feedparser.parse((public / f"all.{fmt}").read_bytes())
+        assert len(parsed.entries) == 30
+        for entry in parsed.entries:
+            moment = dt.datetime.fromtimestamp(calendar.timegm(entry.published_parsed), dt.UTC)
+            assert moment.astimezone(tz).date() == dt.date(2020, 10, 9), (fmt, entry.published)
+    assert len(set(published_days((public / "all.atom").read_bytes(), "atom", zone))) == 1
+
+
+MARKUP_TITLES = [
+    "OSCE <b>bold</b> & <img src=x onerror=alert(2)> report",
+    "Plain <i>second</i> item &copy 2020 &amp; ]]>",
+    "Q&A with R&D",
+]
+MARKUP_SUMMARIES = [
+    "Summary with <img src=x onerror=alert(2)> and <b>bold</b> & AT&T &amp; 5 < 6 ]]>.",
+    "",  # the title stands in
+    "Q&A: 5 < 6, &#x41; &lt;",
+]
+
+
+def markup_seeds(folder: Path) -> None:
+    """One page whose titles and summaries hold markup, references and CDATA ends,
+    all of it as text."""
+    folder.mkdir()
+    items = "".join(
+        f"{title}\nPublishing date: {9 - n} October 2020\nContent type: News\n{summary}\n"
+        for n, (title, summary) in enumerate(zip(MARKUP_TITLES, MARKUP_SUMMARIES, strict=True))
+    )
+    (folder / "page.txt").write_text(f"News and press releases\n{items}", encoding="utf-8")
+
+
+def test_plain_text_reaches_every_reader_as_the_same_text(tmp_path: Path) -> None:
+    """Titles and summaries with markup as text: feedparser shows that very text of
+    Atom and RSS (an RSS description is HTML, so it is escaped twice), and JSON Feed
+    carries it as plain text."""
+    markup_seeds(tmp_path / "seeds")
+    public = tmp_path / "public"
+    build(Config(seeds=tmp_path / "seeds", public=public, base_url=BASE_URL))
+    wanted = {
+        title: summary or title
+        for title, summary in zip(MARKUP_TITLES, MARKUP_SUMMARIES, strict=True)
+    }
+    for path in ("all", "types/news"):
+        for fmt in ("atom", "rss"):
+            feed = feedparser.parse((public / f"{path}.{fmt}").read_bytes())
+            assert not feed.bozo
+            got = {
+                shown(e.title_detail): shown(e.content[0] if fmt == "atom" else e.summary_detail)
+                for e in feed.entries
+            }
+            assert got == wanted, fmt
+        items = json.loads((public / f"{path}.json").read_bytes())["items"]
+        assert {i["title"]: i["content_text"] for i in items} == wanted
+        assert not any("content_html" in i for i in items)
+
+
+def test_feeds_with_markup_as_text_have_zero_warnings(tmp_path: Path) -> None:
+    markup_seeds(tmp_path / "seeds")
+    public = tmp_path / "public"
+    build(Config(seeds=tmp_path / "seeds", public=public, base_url=BASE_URL))
+    done = validate(public)
+    assert done.returncode == 0, done.stdout + done.stderr
