@@ -463,6 +463,25 @@ def test_beyond_the_cap_idle_connections_make_room(public: Path) -> None:
         server.stop()
 
 
+def test_answers_are_not_held_back_by_nagle(public: Path) -> None:
+    """A response's head and body are two writes: with Nagle's algorithm on, a small
+    gzip body waited for the client's delayed ACK, 40 ms a request on a kept-alive
+    connection."""
+    server = start_server(public)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", FEED, headers={"Accept-Encoding": "gzip"})
+        connection.getresponse().read()
+        sockets = [
+            c.transport.get_extra_info("socket") for c in server.server.server_state.connections
+        ]
+        assert sockets
+        assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
+    finally:
+        connection.close()
+        server.stop()
+
+
 def test_repeated_log_lines_are_counted_not_repeated() -> None:
     logger = logging.getLogger("tests.repeats")
     logger.propagate = False
