@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -635,10 +636,6 @@ REDBOT_RESOURCES = {
 
 def redbot_notes(url: str) -> list[dict[str, str]]:
     """REDbot's notes on one URL, from its HAR output (`_red_messages`)."""
-    try:
-        import redbot  # noqa: F401
-    except ImportError as error:
-        pytest.skip(f"REDbot IS NOT INSTALLED, HTTP lint NOT RUN: {error}")
     done = subprocess.run(
         [sys.executable, "-c", "from redbot.cli import main; main()", "-o", "har", url],
         capture_output=True,
@@ -658,16 +655,29 @@ def redbot_notes(url: str) -> list[dict[str, str]]:
     return notes
 
 
+@pytest.fixture(scope="module")
+def redbot_reports(port: int, public: Path) -> dict[str, list[dict[str, str]]]:
+    """REDbot's notes on each kind of resource, checked a few at a time."""
+    try:
+        import redbot  # noqa: F401
+    except ImportError as error:
+        pytest.skip(f"REDbot IS NOT INSTALLED, HTTP lint NOT RUN: {error}")
+    policies = {p: request(port, f"/{p}").headers["cache-control"] for p in archive_pages(public)}
+    paths = dict(REDBOT_RESOURCES)
+    for kind, finished in (("finished archive page", True), ("newest archive page", False)):
+        paths[kind] = "/" + next(p for p, cc in policies.items() if (cc != "no-cache") is finished)
+    with ThreadPoolExecutor(4) as pool:
+        notes = pool.map(
+            lambda path: redbot_notes(f"http://127.0.0.1:{port}{path}"), paths.values()
+        )
+        return dict(zip(paths, notes, strict=True))
+
+
 @pytest.mark.parametrize("kind", list(REDBOT_RESOURCES))
-def test_redbot_finds_nothing_to_warn_of(port: int, public: Path, kind: str) -> None:
-    path = REDBOT_RESOURCES[kind]
-    if path is None:
-        finished = kind.startswith("finished")
-        policies = {
-            p: request(port, f"/{p}").headers["cache-control"] for p in archive_pages(public)
-        }
-        path = "/" + next(p for p, cc in policies.items() if (cc != "no-cache") is finished)
-    notes = redbot_notes(f"http://127.0.0.1:{port}{path}")
+def test_redbot_finds_nothing_to_warn_of(
+    redbot_reports: dict[str, list[dict[str, str]]], kind: str
+) -> None:
+    notes = redbot_reports[kind]
     assert notes
-    bad = [f"{n['level']} {n['note_id']}: {n['summary']}" for n in notes]
-    assert not [line for line in bad if line.startswith(("WARN", "BAD"))], bad
+    lines = [f"{n['level']} {n['note_id']}: {n['summary']}" for n in notes]
+    assert not [line for line in lines if line.startswith(("WARN", "BAD"))], lines
