@@ -26,8 +26,8 @@ from typing import Any
 
 import h11
 import uvicorn
-from anyio.to_thread import run_sync
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -67,9 +67,11 @@ def make_app(
         version = files.current(path)
         if version is None:
             # Read, hash and compress off the event loop: once per published version.
-            version = await run_sync(files.read, path)
+            version = await run_in_threadpool(files.read, path)
             if version is None:
-                if not url_path.endswith("/") and await run_sync(files.is_folder_with_index, path):
+                if not url_path.endswith("/") and await run_in_threadpool(
+                    files.is_folder_with_index, path
+                ):
                     return response(redirect_to_folder(url_path))
                 return response(not_found())
             files.keep(path, version)
