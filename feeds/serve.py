@@ -31,10 +31,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from feeds.http import NO_STORE, Answer, Files, answer, not_found, redirect_to_folder, resolve
+from feeds.metrics import Metrics
 
 log = logging.getLogger("feeds.serve")
 
@@ -47,9 +48,18 @@ REPEAT_WINDOW = 60.0  # seconds during which a repeated log line is only counted
 
 
 def make_app(
-    public: Path, status: Callable[[], Mapping[str, Any]], *, feed_size: int = 50
+    public: Path,
+    status: Callable[[], Mapping[str, Any]],
+    *,
+    feed_size: int = 50,
+    metrics: Metrics | None = None,
 ) -> ASGIApp:
     files = Files(public, feed_size)
+    metrics = metrics or Metrics()
+
+    async def show_metrics(request: Request) -> Response:
+        body, media_type = metrics.render()
+        return Response(body, 200, headers={"cache-control": NO_STORE, "content-type": media_type})
 
     async def health(request: Request) -> Response:
         report = dict(status())
@@ -77,12 +87,28 @@ def make_app(
             files.keep(path, version)
         return response(answer(version, request.method, request_fields(request)))
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", health, methods=["GET", "HEAD"]),
+            Route("/metrics", show_metrics, methods=["GET", "HEAD"]),
             Route("/{path:path}", serve_file, methods=["GET", "HEAD"]),
         ]
     )
+    return counting(app, metrics)
+
+
+def counting(app: ASGIApp, metrics: Metrics) -> ASGIApp:
+    """`app`, counting its answers by status for `/metrics`."""
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.answered(message["status"])
+            await send(message)
+
+        await app(scope, receive, send_counted)
+
+    return counted
 
 
 def request_fields(request: Request) -> dict[str, str]:
@@ -223,6 +249,7 @@ class Server:
         feed_size: int = 50,
         max_connections: int | None = None,
         head_timeout: float = HEAD_TIMEOUT,
+        metrics: Metrics | None = None,
     ) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server(
@@ -233,7 +260,7 @@ class Server:
         limits = {"max_connections": self.max_connections, "head_timeout": head_timeout}
         protocol = type("Connection", (Connection,), limits)
         config = uvicorn.Config(
-            make_app(public, status, feed_size=feed_size),
+            make_app(public, status, feed_size=feed_size, metrics=metrics),
             http=protocol,
             log_config=None,
             access_log=access_log,

@@ -181,6 +181,8 @@ class Daemon:
                     self.config.port,
                     self.status,
                     access_log=log.isEnabledFor(logging.DEBUG),
+                    feed_size=self.config.feed_size,
+                    metrics=self.metrics,
                 )
             except OSError as error:
                 log.error(

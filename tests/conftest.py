@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,10 +12,10 @@ import pytest
 
 from feeds.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_SEEDS = ROOT / "seeds"
-DATA = Path(__file__).resolve().parent / "data"
-BASE_URL = "https://feeds.example.org/"
+from .daemon import SAMPLE_ITEMS, Daemon, free_port, sample_daemon
+from .paths import BASE_URL, DATA, ROOT, SAMPLE_SEEDS
+
+__all__ = ["BASE_URL", "DATA", "ROOT", "SAMPLE_SEEDS"]  # (imported from here by tests)
 
 
 @pytest.fixture
@@ -58,3 +59,42 @@ def text_of_html(fragment: str) -> str:
     reader.feed(fragment)
     reader.close()
     return "".join(reader.parts)
+
+
+# --- the daemon ---
+
+
+@pytest.fixture
+def start(tmp_path: Path, seeds: Path) -> Iterator[Callable[..., Daemon]]:
+    """Starts daemons on `seeds` and `tmp_path/public` and waits for /healthz; every
+    one is stopped at the end (SIGTERM, then SIGKILL)."""
+    started: list[Daemon] = []
+
+    def start_daemon(
+        *, port: int | None = None, poll: bool = False, flags: tuple[str, ...] = ()
+    ) -> Daemon:
+        log_path = tmp_path / f"daemon-{len(started)}.log"
+        daemon = Daemon(
+            seeds, tmp_path / "public", port or free_port(), log_path, poll=poll, flags=flags
+        )
+        started.append(daemon)
+        daemon.wait_ready()
+        return daemon
+
+    yield start_daemon
+    for daemon in started:
+        daemon.stop()
+
+
+@pytest.fixture
+def daemon(start: Callable[..., Daemon]) -> Daemon:
+    running = start()
+    assert len(running.feed().entries) == SAMPLE_ITEMS
+    return running
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """One daemon on the sample seeds for the tests that only read over HTTP."""
+    with sample_daemon(tmp_path_factory.mktemp("served")) as running:
+        yield running

@@ -35,7 +35,7 @@ import feedparser
 import pytest
 
 from .conftest import SAMPLE_SEEDS
-from .test_daemon import Daemon, request, sample_daemon
+from .daemon import Daemon, request, sample_daemon
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM_TIMEOUT = 30.0

@@ -27,7 +27,7 @@ import pytest
 
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
 
-from .test_daemon import (
+from .daemon import (
     PAGE_01,
     SAMPLE_ITEMS,
     TIMEOUT,

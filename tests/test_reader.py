@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .conftest import SAMPLE_SEEDS
-from .test_daemon import (
+from .daemon import (
     PAGE_01,
     SAMPLE_A,
     SAMPLE_B,
