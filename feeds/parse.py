@@ -215,23 +215,28 @@ class _Page:
 
     source: str
     lines: list[str]
-    terminated: bool
     issues: list[Issue] = field(default_factory=list)
     extra_lines: int = 0  # lines after a summary that belong to no item
-    # The index of the line that may have been cut short (the last one, when it has no
-    # line end), or -1.
+    # The index of the line that may have been cut short, or -1: the last non-blank
+    # one, whether a line end follows it or not. A scrape cut inside a value and then
+    # given a final line end (or blank lines) is as cut as one that stops dead.
     cut: int = field(init=False)
     has_blanks: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cut = -1 if self.terminated else len(self.lines) - 1
-        self.has_blanks = not all(self.lines)
+        lines = self.lines
+        cut = len(lines) - 1
+        while cut >= 0 and not lines[cut]:
+            cut -= 1
+        self.cut = cut
+        self.has_blanks = not all(lines)
 
     def add(self, index: int, level: Level, message: str) -> None:
         self.issues.append(Issue(self.source, index + 1, level, message))
 
     def is_cut(self, index: int) -> bool:
-        """Whether line `index` is the page's last line and may have been cut short."""
+        """Whether line `index` is the page's last non-blank line, which may have been
+        cut short."""
         return index == self.cut
 
     def non_blank(self, start: int, stop: int) -> Sequence[int]:
@@ -249,8 +254,8 @@ def parse_seed(data: bytes | str, source: str) -> ParseResult:
         issue = Issue(source, 1, Level.ERROR, "not UTF-8 text (a binary file?): no items")
         return ParseResult(source, (), (issue,))
     plain = isinstance(data, bytes) and is_plain_utf8(data)
-    lines, terminated = lines_from_text(text, plain=plain)
-    page = _Page(source, lines, terminated)
+    lines, _ = lines_from_text(text, plain=plain)
+    page = _Page(source, lines)
     records = _parse_page(page)
     return ParseResult(source, tuple(records), tuple(page.issues))
 
