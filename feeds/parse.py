@@ -68,6 +68,19 @@ NOT_PLAIN_AFTER_C2 = re.compile(rb"\xc2[\x85\xa0]")
 NOT_PLAIN_AFTER_E2 = re.compile(rb"\xe2(?:[^\x80-\x82]|\x80[\x80-\x8a\xa8\xa9\xaf]|\x81\x9f)")
 
 
+# Bytes that are not UTF-8 are read as Windows-1252, the usual other encoding of such
+# text (a page saved on Windows: `\x92` is ’), rather than as U+FFFD, which loses the
+# letter; each line with such bytes gets a warning. A file with NUL bytes, or in which
+# more than one byte in MAX_BAD_BYTES_SHARE is not UTF-8, is binary, or text in another
+# encoding, and is refused: a page saved as Windows-1252 has a few per cent of such
+# bytes (accented letters, typographic quotes), a compressed or image file about half.
+MAX_BAD_BYTES_SHARE = 10
+# Warnings about such lines per page, at most; then one says how many more there are.
+MAX_REPAIR_WARNINGS = 20
+# A run of bad bytes, as `surrogateescape` decoding leaves them.
+ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
 # --- dates: an ordered list of small parsers, each returning None when not theirs ---
 
 
@@ -133,19 +146,64 @@ def parse_date(text: str) -> dt.date | None:
 # --- text ---
 
 
-def text_from_bytes(data: bytes) -> str | None:
-    """The text of a seed file, or None when it is not UTF-8 text (binary, another
-    encoding). A byte-order mark is dropped, and so is a character cut in half at the
-    very end, as a scrape or a copy stops anywhere."""
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """Bytes of one line that were not UTF-8, and the text read in their place."""
+
+    line: int  # 0-based index, as in `lines_from_text`
+    data: bytes
+    text: str
+
+
+def text_from_bytes(data: bytes) -> tuple[str | None, tuple[Repair, ...]]:
+    """The text of a seed file and the repairs made to it; None when it is binary.
+
+    A byte-order mark is dropped, and so is a character cut in half at the very end,
+    as a scrape or a copy stops anywhere. Clean UTF-8 (nearly every page) is decoded
+    in one call; only a page on which that fails is looked at byte by byte
+    (`_repaired_text`)."""
     if b"\x00" in data:
-        return None
+        return None, ()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.reason != "unexpected end of data":
-            return None
+        if error.reason != "unexpected end of data":  # bytes that are not UTF-8
+            return _repaired_text(data)
+        # The first error is a character cut at the very end: all before it is UTF-8.
         text = data[: error.start].decode("utf-8", errors="strict")
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff"), ()
+
+
+def _repaired_text(data: bytes) -> tuple[str | None, tuple[Repair, ...]]:
+    """The text of a page with bytes that are not UTF-8, each read as Windows-1252 (a
+    byte it leaves undefined becomes U+FFFD), or None when there are too many of them
+    for a text (`MAX_BAD_BYTES_SHARE`)."""
+    # surrogateescape keeps each bad byte as one lone surrogate, U+DC80-U+DCFF; an
+    # incremental decode not told that the data is final keeps a character cut in
+    # half at the very end to itself, so it is dropped as on the fast path.
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(data)
+    runs = ESCAPED_BYTES.findall(text)
+    if sum(map(len, runs)) * MAX_BAD_BYTES_SHARE > len(data):
+        return None, ()
+    pieces: list[str] = []
+    repairs: list[Repair] = []
+    line = position = 0
+    for match in ESCAPED_BYTES.finditer(text):
+        start = match.start()
+        # Line ends as `lines_from_text` counts them: CRLF, CR or LF. A segment ends at
+        # a bad byte, never between the CR and LF of one line end.
+        line += (
+            text.count("\n", position, start)
+            + text.count("\r", position, start)
+            - text.count("\r\n", position, start)
+        )
+        raw = match.group().encode("utf-8", "surrogateescape")
+        read = raw.decode("cp1252", errors="replace")
+        pieces += (text[position:start], read)
+        repairs.append(Repair(line, raw, read))
+        position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces).removeprefix("\ufeff"), tuple(repairs)
 
 
 def is_plain_utf8(data: bytes) -> bool:
@@ -249,15 +307,51 @@ class _Page:
 
 def parse_seed(data: bytes | str, source: str) -> ParseResult:
     """Every item record of one seed file, in page order, with the file's problems."""
-    text = text_from_bytes(data) if isinstance(data, bytes) else data
+    repairs: tuple[Repair, ...] = ()
+    if isinstance(data, bytes):
+        text, repairs = text_from_bytes(data)
+    else:
+        text = data
     if text is None:
         issue = Issue(source, 1, Level.ERROR, "not UTF-8 text (a binary file?): no items")
         return ParseResult(source, (), (issue,))
-    plain = isinstance(data, bytes) and is_plain_utf8(data)
+    # Repaired text is no longer what its bytes say (\xa0 was read as a no-break space).
+    plain = isinstance(data, bytes) and not repairs and is_plain_utf8(data)
     lines, _ = lines_from_text(text, plain=plain)
     page = _Page(source, lines)
+    if repairs:
+        _note_repairs(page, repairs)
     records = _parse_page(page)
     return ParseResult(source, tuple(records), tuple(page.issues))
+
+
+def _note_repairs(page: _Page, repairs: Sequence[Repair]) -> None:
+    """One warning per line with bytes that are not UTF-8, naming them and their
+    reading; past MAX_REPAIR_WARNINGS lines, one warning counts the rest."""
+    by_line: dict[int, list[Repair]] = {}
+    for repair in repairs:
+        by_line.setdefault(repair.line, []).append(repair)
+    for number, (line, found) in enumerate(by_line.items()):
+        if number == MAX_REPAIR_WARNINGS:
+            page.add(
+                line,
+                Level.WARNING,
+                f"{len(by_line) - number} more lines from here on with bytes that are not "
+                "UTF-8, read as Windows-1252",
+            )
+            break
+        data = b"".join(repair.data for repair in found)
+        text = "".join(repair.text for repair in found)
+        page.add(
+            line,
+            Level.WARNING,
+            f"bytes that are not UTF-8 replaced: {_quote(data)} read as Windows-1252, {text!r}",
+        )
+
+
+def _quote(data: bytes) -> str:
+    """`data` as a Python bytes literal, without the `b`: `'\\x92'`."""
+    return repr(data)[1:]
 
 
 def _parse_page(page: _Page) -> list[Record]:
