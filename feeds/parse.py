@@ -78,13 +78,15 @@ NOT_PLAIN_AFTER_E2 = re.compile(rb"\xe2(?:[^\x80-\x82]|\x80[\x80-\x8a\xa8\xa9\xa
 # on a character boundary, without trailing space, with a warning; names are cut the
 # same way wherever they appear, so a long name still makes one group.
 MAX_SEED_BYTES = 1 << 20  # 1 MiB: a larger file is refused whole
-MAX_TITLE_CHARS = 1000  # real titles: up to about 170 characters
-MAX_SUMMARY_CHARS = 5000  # real summaries: up to about 500 (the site cuts them)
-MAX_NAME_CHARS = 200  # real names: up to about 115 (a Personal Representative's office)
-# Names of one kind on one item: the site has about 30 topics; an item was seen with 18.
-MAX_NAMES_PER_ITEM = 50
-# Distinct names of one kind on one page, each a feed of its own (five files): a page
-# of ten items shows at most a few dozen. Later new names are dropped with a warning.
+# The sample and test pages (tests/data) have titles of up to 168 characters,
+# summaries of up to 501 (the site cuts them), names of up to 51, an item with 18
+# topics (nearly all the site has) and at most 18 distinct names of a kind per page.
+MAX_TITLE_CHARS = 1000
+MAX_SUMMARY_CHARS = 5000
+MAX_NAME_CHARS = 200  # room for the site's longest office names
+MAX_NAMES_PER_ITEM = 50  # of one kind
+# Distinct names of one kind on one page, each a feed of its own (five files); later
+# new names are dropped with a warning.
 MAX_NAMES_PER_PAGE = 100
 # What a page may publish, as characters times the feeds they go into. The bounds
 # above do not bound it: their product does (an item with 50 topics and 50 missions
@@ -94,7 +96,8 @@ MAX_NAMES_PER_PAGE = 100
 # those of its names, the feed of everything and its month page. The real pages we
 # have weigh 28,000 to 98,000 (the heaviest has an item with 18 topics); hostile
 # pages of every shape we tried made at most 4.4 bytes of public/ per unit, so one
-# page adds at most about 5 MB. Items past the budget are dropped, with a warning.
+# page adds at most about 5 MB (and its last good copy in the state folder). Items
+# past the budget are dropped, with a warning.
 ITEM_OVERHEAD = 300
 NAME_OVERHEAD = 100
 MAX_PAGE_WEIGHT = 1_000_000
