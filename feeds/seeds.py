@@ -17,10 +17,9 @@ import os
 import stat
 from dataclasses import dataclass
 
+from feeds.parse import MAX_SEED_BYTES
+
 SEED_SUFFIX = ".txt"
-# A listing page is 5 to 20 KB; a file over 1 MiB is not one (and must not cost
-# memory or output in proportion to its size).
-MAX_SEED_BYTES = 1 << 20
 # What to call a file that is not a regular one.
 FILE_TYPES = {
     stat.S_IFIFO: "a FIFO",
