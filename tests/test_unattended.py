@@ -339,7 +339,7 @@ def titles_served(daemon: Daemon) -> set[str]:
     return {shown(entry.title_detail) for entry in daemon.feed().entries}
 
 
-def test_chaos(tmp_path: Path, seeds: Path) -> None:
+def test_chaos(tmp_path: Path, seeds: Path, request: pytest.FixtureRequest) -> None:
     """The daemon through every fault in a row, in a time zone and at a day time where
     dates could spill, without --base-url. After each step every item of the seeds
     present is still served; at the end, `public/` is byte for byte a cold build of
@@ -348,6 +348,7 @@ def test_chaos(tmp_path: Path, seeds: Path) -> None:
     port = free_port()
     flags = ("--timezone", "Europe/Vienna", "--day-time", "23:30")
     mounted = contextlib.ExitStack()
+    request.addfinalizer(mounted.close)  # unmounted whatever happens
     try:
         disk: Path | None = mounted.enter_context(tmpfs(tmp_path / "disk", "12m"))
     except pytest.skip.Exception:
@@ -497,7 +498,6 @@ def test_chaos(tmp_path: Path, seeds: Path) -> None:
         )
     )
     assert published(public) == published(cold)
-    mounted.close()
 
 
 def titles_in(data: bytes) -> set[str]:
