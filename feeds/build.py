@@ -468,15 +468,9 @@ class Builder:
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         # The cyclic garbage collector is paused while building: a build makes about a
         # hundred objects per item, none in cycles, and full collections over them
-        # would cost a tenth of a cold build. Afterwards, what the first build made is
-        # frozen (kept out of later collections), so the daemon's later builds never
-        # pay for a collection over the whole archive.
-        first = self.index is None
+        # would cost a tenth of a cold build.
         with gc_paused():
-            result = self._build(changed)
-        if first:
-            gc.freeze()
-        return result
+            return self._build(changed)
 
     def _build(self, changed: Collection[str] | None) -> BuildResult:
         started = time.perf_counter()

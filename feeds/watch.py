@@ -90,6 +90,7 @@ class Daemon:
         self.poll = poll
         self.serve = serve
         self.builder = Builder(self.config)
+        self.frozen: Builder | None = None  # the builder whose first build was frozen
         self.changed: set[str] = set()
         self.first_change = 0.0
         self.last_change = 0.0
@@ -288,7 +289,7 @@ class Daemon:
         ):
             self.stop_push()
             self.start_push()
-        self.builder = Builder(config)
+        self.new_builder()
         self.watched = None
         self.follow_seeds_folder()
         log.info("settings reloaded")
@@ -326,6 +327,12 @@ class Daemon:
             self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
             return
         self.metrics.published(result)
+        if self.frozen is not self.builder:
+            # What the builder's first build made lives as long as the builder: kept
+            # out of the garbage collector's passes (`gc.freeze`), the daemon's later
+            # collections never walk the whole archive; `new_builder` hands it back.
+            gc.freeze()
+            self.frozen = self.builder
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
@@ -353,6 +360,7 @@ class Daemon:
         knows things that were never published. The old one's objects, frozen by
         its first build, are handed back to the garbage collector."""
         self.builder = Builder(self.config)
+        self.frozen = None
         gc.unfreeze()
 
     def start_push(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -98,3 +100,30 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     """One daemon on the sample seeds for the tests that only read over HTTP."""
     with sample_daemon(tmp_path_factory.mktemp("served")) as running:
         yield running
+
+
+# --- no thread outlives its test ---
+
+THREAD_GRACE_SECONDS = 5.0
+# Pool threads of a server's event loop: a server a module shares among its tests
+# starts them when it first reads a file, and they end with the loop.
+LOOP_POOL_THREADS = ("AnyIO worker thread",)
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_its_test() -> Iterator[None]:
+    """A thread a test started and left running (a server, a notifier, a watcher)
+    would act on later tests' files: every test must stop what it started."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_SECONDS
+    while True:
+        left = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.name.startswith(LOOP_POOL_THREADS)
+        ]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert not left, f"threads left running: {[t.name for t in left]}"

@@ -4,8 +4,10 @@ independence from file names and order, and what happens to bad or withdrawn pag
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
+import weakref
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -510,3 +512,23 @@ def test_unwritable_public_is_an_error_that_names_it(
     monkeypatch.setattr(publish_module.os, "write", real_write)
     assert build(config).items == 15
     assert not list(config.public.rglob("*.tmp"))
+
+
+def test_a_replaced_builder_is_freed(config: Config) -> None:
+    """The daemon replaces its builder after a failed or held build and on SIGHUP:
+    the old one, its catalog and its caches of rendered fragments must go."""
+    from feeds.watch import Daemon
+
+    daemon = Daemon(lambda: config, poll=True, serve=False)
+    daemon.rebuild("start")
+    assert daemon.last is not None
+    assert daemon.last.items == 14
+    old = [weakref.ref(daemon.builder), weakref.ref(daemon.builder.writer)]
+    old.append(weakref.ref(daemon.builder.index))
+    daemon.new_builder()
+    daemon.last = None  # (the result holds the catalog)
+    gc.collect()
+    assert [ref() for ref in old] == [None, None, None]
+    daemon.rebuild("again")
+    assert daemon.last is not None
+    assert daemon.last.items == 14

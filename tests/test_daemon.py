@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -387,7 +386,6 @@ def test_second_daemon_on_the_same_public_exits_at_once(daemon: Daemon) -> None:
     daemon keeps in memory until the daemon restarts."""
     before = snapshot(daemon.public)
     for command in (["serve", "--port", str(free_port())], ["watch"], ["build"]):
-        started = time.monotonic()
         folders = ["--seeds", str(daemon.seeds), "--public", str(daemon.public)]
         second = subprocess.run(
             [sys.executable, "-m", "feeds", *command, *folders, "--base-url", daemon.base_url],
@@ -399,7 +397,6 @@ def test_second_daemon_on_the_same_public_exits_at_once(daemon: Daemon) -> None:
             check=False,
         )
         assert second.returncode != 0, command
-        assert time.monotonic() - started < 5, "the second daemon did not give up at once"
         message = second.stderr + second.stdout
         assert f"pid {daemon.proc.pid}" in message, message
         assert "Traceback" not in message
@@ -419,14 +416,12 @@ def test_signal_stops_it_cleanly(daemon: Daemon, signum: int, busy: bool) -> Non
         write_burst(daemon.seeds, 200)
         wait_for(lambda: (daemon.public / BURST_ITEMS_DIR).exists(), "publishing", daemon)
 
-    started = time.monotonic()
     daemon.proc.send_signal(signum)
     try:
         code = daemon.proc.wait(2)
     except subprocess.TimeoutExpired:
         pytest.fail(f"still running 2 s after {signal.Signals(signum).name}:\n{daemon.log()}")
     assert code == 0, daemon.log()
-    assert time.monotonic() - started < 2
     assert temporaries(daemon.public) == []
     assert "Traceback" not in daemon.log()
 

@@ -369,15 +369,17 @@ def test_notify_never_blocks_and_stop_is_prompt(caplog: pytest.LogCaptureFixture
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hub"
+        # Blocking would take the request's 30 s: a third of that tells prompt from
+        # blocked on any machine, however loaded.
         notifier = HubNotifier(url, timeout=30)
         started = time.monotonic()
         notifier.notify(f"https://x.test/topics/t{n}.atom" for n in range(100))
         notifier.notify(["https://x.test/all.atom"])
-        assert time.monotonic() - started < 0.1
+        assert time.monotonic() - started < 10
         wait_for(lambda: notifier.pending() < 101, "the first request to start")
         started = time.monotonic()
         notifier.stop()
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 10
     assert "hub notifications dropped at shutdown" in caplog.text
 
 
@@ -389,7 +391,7 @@ def test_stop_is_prompt_during_back_off(hub: Hub) -> None:
     wait_for(lambda: hub.received(), "the first try")
     started = time.monotonic()
     notifier.stop()
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 20  # not the 60 s of the back-off
     assert not notifier._thread.is_alive()
 
 
@@ -480,7 +482,7 @@ def test_after_publish_timeout_kills_the_command_and_its_children(
         started = time.monotonic()
         after.trigger(1)
         assert after.wait_idle(TIMEOUT)
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 15  # not the command's 30 s
     finally:
         after.stop()
     assert "timed out after 0.5 s and was killed" in caplog.text
@@ -494,7 +496,7 @@ def test_after_publish_stop_ends_a_running_command(tmp_path: Path) -> None:
     wait_for(lambda: after._process is not None, "the command to start")
     started = time.monotonic()
     after.stop(wait=0.2)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 15  # not the command's 30 s
     assert not after._thread.is_alive()
 
 
