@@ -1,43 +1,29 @@
 """One build: read `seeds/`, parse, merge, render, publish into `public/`.
 
-Two ways to the same bytes:
-- `build_files`, the reference: a pure function of the seed files' bytes and of the
-  state kept from earlier builds, that does everything every time;
-- `Builder`, what `osce-feeds build` and the daemon use: it keeps parsed pages, the
-  merged catalog (`catalog.Index`) and rendered documents between builds, and after
-  a change re-reads only the changed seeds and re-renders only what they touch.
-Tests hold `Builder` to `build_files` after any sequence of changes.
+`Builder` runs the chain, for `osce-feeds build` and for the daemon alike: it keeps
+the results of the pure stages by their inputs (a parsed page by its file's stamp
+and bytes, the merged catalog as `catalog.Index`, an entry's fragments by the entry,
+a document's files by what it is made of) and after a change re-reads only the
+changed seeds and re-renders only what they touch. A new `Builder` is a cold build;
+tests hold a long-lived one to a new one after any sequence of changes.
 
-State kept in `public/.osce-feeds/` (published like any other file, never served):
-- `groups.json`: the slug of every group ever published, so feed URLs never move and
-  a group whose last item was withdrawn keeps an (empty) feed;
-- `last-good/XX.pack`: the last version of each seed file that yielded items, so that
-  a file turned into an error page or a truncated copy keeps its items published;
-  in 256 shards by a hash of the file name (thousands of seeds would otherwise be
-  thousands of files to write, and a change rewrites one shard).
+The state kept between builds is `feeds.store`'s; seeds are read by `feeds.pages`;
+files are written by `feeds.publish` only.
 """
-
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import functools
 import gc
-import hashlib
 import itertools
-import json
-import operator
-import os
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from feeds import workers
-from feeds.catalog import Change, GroupKey, Index, group_order, merge_items
+from feeds.catalog import Change, Index
 from feeds.config import Config
 from feeds.layout import (
     INDEX,
@@ -51,18 +37,16 @@ from feeds.layout import (
     feed_specs,
     month_path,
 )
-from feeds.model import Catalog, Entry, Issue, Kind, Level, Record
-from feeds.parse import parse_seed
-from feeds.publish import (
-    MANIFEST,
-    STATE_DIR,
-    Publisher,
-    PublishReport,
-    exclusive_lock,
-    remove_temporaries,
-    write_atomic,
+from feeds.model import BuildResult, Catalog, Entry, Issue, Record
+from feeds.pages import (
+    Read,
+    Seed,
+    read_from_row,
+    read_seed_file,
+    read_share,
 )
-from feeds.seeds import Unreadable, check_folder, is_seed_name, quoted, read_seed, seed_names
+from feeds.publish import Publisher, remove_temporaries, write_atomic
+from feeds.seeds import check_folder, seed_names
 from feeds.site import (
     CategoryLinks,
     feed_page,
@@ -72,173 +56,32 @@ from feeds.site import (
     month_page,
     months,
     opml_document,
-    render_site,
+)
+from feeds.store import (
+    INPUTS,
+    PUBLISHED,
+    REGISTRY,
+    Inputs,
+    Stamp,
+    exclusive_lock,
+    published_bytes,
+    read_published_count,
+    read_state,
+    registry_bytes,
+    shard_bytes,
+    shard_path,
 )
 from feeds.writer import Writer
 
 SITE_TITLE = "OSCE news and press releases"
-REGISTRY = f"{STATE_DIR}/groups.json"
-INPUTS = f"{STATE_DIR}/inputs.json"  # what the last `build` depended on, and its result
-PUBLISHED = f"{STATE_DIR}/published.json"  # how many items are published (see WithdrawalHeld)
-LAST_GOOD = f"{STATE_DIR}/last-good"
 # A first build shares its work out to worker processes (`workers`) from this much:
 FORK_MIN_SEEDS = 500  # seed files to read
 FORK_MIN_WORK = 50_000  # entries to render, weighted as `_render_everything` does
 HEAD_START = 8  # the first share's head start (front pages, state): entries / this
-# Records and issues as plain tuples, cheap to send from a worker.
-RECORD_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Record)))
-ISSUE_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Issue)))
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class State:
-    """What a build keeps for the next one."""
-
-    known: Mapping[GroupKey, str] = field(default_factory=dict)
-    last_good: Mapping[str, bytes] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """What `build_files` makes of the seeds: the files of `public/` and why."""
-
-    files: dict[str, bytes]
-    catalog: Catalog
-    issues: tuple[Issue, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class BuildResult:
-    catalog: Catalog | None  # None when `build` found nothing changed and stopped there
-    items: int
-    issues: tuple[Issue, ...]
-    report: PublishReport
-    seeds: int
-    seconds: float
-    feeds: int
-    litter: int = 0  # temporary files of a killed run, removed
-
-    def summary(self) -> str:
-        counts = {level: sum(1 for i in self.issues if i.level is level) for level in Level}
-        problems = ", ".join(f"{n} {level}s" for level, n in counts.items() if n) or "no problems"
-        done = (
-            f"{len(self.report.written)} files written, {len(self.report.removed)} removed"
-            if self.catalog is not None
-            else "nothing changed since the last build"
-        )
-        litter = f"; removed {self.litter} temporary files of a killed run" if self.litter else ""
-        return (
-            f"{self.seeds} seed files, {self.items} items, {self.feeds} feeds; {done}; "
-            f"{problems}; {self.seconds * 1000:.0f} ms{litter}"
-        )
-
-
-# --- state ---
-
-
-def read_state(public: Path) -> State:
-    known: dict[GroupKey, str] = {}
-    try:
-        rows = json.loads((public / REGISTRY).read_bytes())
-    except (OSError, ValueError):
-        rows = []
-    folders = {kind.folder: kind for kind in Kind}
-    for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, list) and len(row) == 3 and row[0] in folders:
-            known[folders[row[0]], str(row[1])] = str(row[2])
-    last_good: dict[str, bytes] = {}
-    good_dir = public / LAST_GOOD
-    if good_dir.is_dir():
-        for path in good_dir.glob("*.pack"):
-            last_good.update(good_from_shard(path.read_bytes()))
-    return State(known, last_good)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def shard_path(name: str) -> str:
-    """The last-good shard that holds a seed's last good version."""
-    return f"{LAST_GOOD}/{hashlib.blake2b(name.encode(), digest_size=1).hexdigest()}.pack"
-
-
-def shard_bytes(good: Mapping[str, bytes]) -> bytes:
-    """Seed files in one file: a JSON line of [name, size] rows, then their bytes."""
-    names = sorted(good)
-    header = json.dumps([[name, len(good[name])] for name in names], ensure_ascii=False)
-    return b"".join([header.encode(), b"\n", *(good[name] for name in names)])
-
-
-def good_from_shard(data: bytes) -> dict[str, bytes]:
-    try:
-        header, _, body = data.partition(b"\n")
-        good, at = {}, 0
-        for name, size in json.loads(header):
-            good[name], at = body[at : at + size], at + size
-        if at != len(body):
-            raise ValueError("sizes do not add up")
-        return {name: data for name, data in good.items() if is_seed_name(name)}
-    except (ValueError, TypeError):
-        return {}  # a damaged shard: its seeds lose their fallback, nothing else
-
-
-def shards(good: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The shard files of every last good version."""
-    grouped: dict[str, dict[str, bytes]] = defaultdict(dict)
-    for name, data in good.items():
-        grouped[shard_path(name)][name] = data
-    return {path: shard_bytes(rows) for path, rows in grouped.items()}
-
-
-def display_name(config: Config, name: str) -> str:
-    """A seed file's path as problems name it, safe for a log line."""
-    return quoted(os.path.join(str(config.seeds), name))
-
-
-# --- the pieces both ways share ---
-
-
-@dataclass(frozen=True, slots=True)
-class Seed:
-    """One seed file as a build uses it."""
-
-    data: bytes
-    records: tuple[Record, ...]  # its own, or its last good version's
-    issues: tuple[Issue, ...]
-    good: bytes | None  # the last version that yielded items
-    readable: bool = True  # False: not read at all (`seeds.Unreadable`); `data` is empty
-
-
-def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
-    """Parse a seed file; when it yields nothing, fall back on its last good version."""
-    result = parse_seed(data, source)
-    if result.records or last_good is None:
-        return Seed(data, result.records, result.issues, data if result.records else None)
-    kept = parse_seed(last_good, source).records
-    warning = Issue(
-        source,
-        1,
-        Level.WARNING,
-        f"yields no items now; its last good version's {len(kept)} items stay "
-        "published until it is fixed or deleted",
-    )
-    return Seed(data, kept, (*result.issues, warning), last_good)
-
-
-def unreadable_page(why: Unreadable, source: str, last_good: bytes | None) -> Seed:
-    """A file named like a seed that cannot be read: reported, and its last good
-    version's items kept (a file made unreadable is not a file deleted)."""
-    if last_good is None:
-        issue = Issue(source, 1, Level.WARNING, f"{why.reason}: skipped")
-        return Seed(b"", (), (issue,), None, readable=False)
-    kept = parse_seed(last_good, source).records
-    issue = Issue(
-        source,
-        1,
-        Level.WARNING,
-        f"{why.reason}: skipped; its last good version's {len(kept)} items stay "
-        "published until it is readable again or deleted",
-    )
-    return Seed(b"", kept, (issue,), last_good, readable=False)
+# --- rendering ---
 
 
 def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, bytes]:
@@ -259,43 +102,7 @@ def document_files(doc: Document, writer: Writer) -> dict[str, bytes]:
     return files
 
 
-def registry_bytes(slugs: Mapping[GroupKey, str]) -> bytes:
-    groups = sorted(slugs.items(), key=lambda item: group_order(item[0]))
-    rows = [[kind.folder, name, slug] for (kind, name), slug in groups]
-    return json.dumps(rows, ensure_ascii=False, indent=0).encode()
-
-
-# --- the reference ---
-
-
-def build_files(seeds: Mapping[str, bytes], state: State, config: Config) -> Output:
-    """Every file of `public/` from the seed files (name: bytes) and earlier state."""
-    files: dict[str, bytes] = {}
-    records: list[Record] = []
-    issues: list[Issue] = []
-    good: dict[str, bytes] = {}
-    for name, data in seeds.items():
-        seed = read_page(data, display_name(config, name), state.last_good.get(name))
-        records.extend(seed.records)
-        issues.extend(seed.issues)
-        if seed.good is not None:
-            good[name] = seed.good
-    files.update(shards(good))
-    catalog = merge_items(records, state.known)
-    writer = Writer(config)
-    for spec in feed_specs(catalog, SITE_TITLE):
-        for path, data in render_feed(spec, config, writer).items():
-            if path in files:
-                raise ValueError(f"two documents on one path: {path}")
-            files[path] = data
-    files.update(render_site(catalog, config, SITE_TITLE))
-    files[REGISTRY] = registry_bytes({(g.kind, g.name): g.slug for g in catalog.groups})
-    files[PUBLISHED] = published_bytes(len(catalog.entries))
-    issues.sort(key=lambda i: (i.source, i.line))
-    return Output(files, catalog, tuple(issues))
-
-
-# --- the incremental way ---
+# --- building ---
 
 
 def build(config: Config, *, allow_withdrawal: bool = False) -> BuildResult:
@@ -321,7 +128,7 @@ def build(config: Config, *, allow_withdrawal: bool = False) -> BuildResult:
         builder = Builder(config, allow_withdrawal=allow_withdrawal)
         result = builder.build()
         if builder.stamps() == inputs.seeds:  # no seed changed while it was read
-            inputs.record(config.public, result)
+            write_atomic(config.public / INPUTS, inputs.record(config.public, result))
     return dataclasses.replace(result, litter=len(litter))
 
 
@@ -343,101 +150,6 @@ def check_withdrawal(withdrawn: int, published: int, config: Config) -> None:
     """Raise `WithdrawalHeld` when `withdrawn` of `published` items is too many."""
     if withdrawn > 0 and withdrawn * 100 > published * config.max_withdraw:
         raise WithdrawalHeld(withdrawn, published, config.max_withdraw)
-
-
-def read_published_count(public: Path) -> int:
-    """How many items the last build published (0 when unknown)."""
-    try:
-        return int(json.loads((public / PUBLISHED).read_bytes())["items"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0
-
-
-def published_bytes(items: int) -> bytes:
-    return json.dumps({"items": items}).encode()
-
-
-Stamp = tuple[int, int, int, int]  # size, mtime, inode, ctime: a changed file changes it
-
-
-def stamp_of(stat: os.stat_result) -> Stamp:
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
-
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """What a build's result depends on, in a form cheap to check: the code, the
-    settings and the stamps of the seed files. `build` records them with the
-    manifest it published and its result; equal inputs, with every published file
-    as the manifest says, give that result again."""
-
-    code: str
-    settings: str
-    seeds: dict[str, Stamp]
-
-    @classmethod
-    def now(cls, config: Config) -> Inputs:
-        seeds: dict[str, Stamp] = {}
-        for name in seed_names(config.seeds):
-            with contextlib.suppress(OSError):
-                seeds[name] = stamp_of(os.lstat(config.seeds / name))
-        # Every setting but those of the server and of the daemon's hooks.
-        settings = dataclasses.replace(config, host="", port=0, after_publish="")
-        return cls(code_digest(), repr(settings), seeds)
-
-    def digest(self) -> str:
-        rows = [self.code, self.settings, sorted(self.seeds.items())]
-        return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
-
-    def unchanged_since(self, public: Path) -> BuildResult | None:
-        """The recorded result, when nothing it depends on changed since."""
-        try:
-            recorded = json.loads((public / INPUTS).read_bytes())
-            manifest_bytes = (public / MANIFEST).read_bytes()
-            if recorded["inputs"] != self.digest():
-                return None
-            if recorded["manifest"] != hashlib.sha256(manifest_bytes).hexdigest():
-                return None  # published since (by the daemon, say)
-            manifest = json.loads(manifest_bytes)
-            for path, (_, size, mtime) in manifest.items():
-                stat = os.stat(public / path)
-                if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-                    return None  # changed by hand, or torn by a crash
-            issues = tuple(
-                Issue(s, n, Level(level), text) for s, n, level, text in recorded["issues"]
-            )
-            return BuildResult(
-                catalog=None,
-                items=int(recorded["items"]),
-                issues=issues,
-                report=PublishReport((), (), len(manifest), 0),
-                seeds=len(self.seeds),
-                seconds=0.0,
-                feeds=int(recorded["feeds"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # no record, a damaged one, or a published file gone
-
-    def record(self, public: Path, result: BuildResult) -> None:
-        """Keep these inputs with the manifest just published and the result."""
-        rows = {
-            "inputs": self.digest(),
-            "manifest": hashlib.sha256((public / MANIFEST).read_bytes()).hexdigest(),
-            "items": result.items,
-            "feeds": result.feeds,
-            "issues": [[i.source, i.line, str(i.level), i.message] for i in result.issues],
-        }
-        write_atomic(public / INPUTS, json.dumps(rows, ensure_ascii=False, indent=0).encode())
-
-
-@functools.cache
-def code_digest() -> str:
-    """A digest of this package's source: other code may publish other bytes."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256(sys.version.encode())
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 class Builder:
@@ -717,69 +429,6 @@ class Builder:
 
 # A seed's records before and after it was read again.
 Moved = tuple[tuple[Record, ...], tuple[Record, ...]]
-# A seed file as read: its stamp (None: gone), its bytes (None: gone), and its parse
-# (None: not parsed, its bytes being those read before).
-Read = tuple[Stamp | None, bytes | None, Seed | None]
-
-
-def read_seed_file(
-    config: Config, name: str, last_good: bytes | None, before: tuple[Stamp, Seed] | None
-) -> Read:
-    """Stat, read and parse one seed file, unless its stamp or bytes are as `before`."""
-    path = os.path.join(config.seeds, name)  # (not pathlib: a scan does this per seed)
-    try:
-        stamp: Stamp | None = stamp_of(os.lstat(path))
-    except OSError:
-        return None, None, None
-    if before is not None and before[0] == stamp:
-        return stamp, None, None
-    data = read_seed(path)
-    if data is None:
-        return None, None, None
-    if isinstance(data, Unreadable):
-        return stamp, b"", unreadable_page(data, display_name(config, name), last_good)
-    if before is not None and before[1].readable and before[1].data == data:
-        return stamp, data, None
-    return stamp, data, read_page(data, display_name(config, name), last_good)
-
-
-# A parse as plain values: records, issues, which the last good version is (0: none,
-# 1: the bytes read, 2: the one given), that one's bytes, and whether it was readable.
-Parsed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, bytes | None, bool]
-Row = tuple[str, Stamp | None, bytes | None, Parsed | None]
-
-
-def read_share(config: Config, names: list[str], last_good: Mapping[str, bytes]) -> list[Row]:
-    """`read_seed_file` for each of `names` (of a first build: nothing read before),
-    as rows of plain values: a worker's result, cheap to send."""
-    rows: list[Row] = []
-    for name in names:
-        stamp, data, seed = read_seed_file(config, name, last_good.get(name), None)
-        if seed is None:
-            rows.append((name, stamp, data, None))
-            continue
-        good = 0 if seed.good is None else 1 if seed.good is data else 2
-        records = [RECORD_VALUES(record) for record in seed.records]
-        issues = [ISSUE_VALUES(issue) for issue in seed.issues]
-        other = seed.good if good == 2 else None
-        rows.append((name, stamp, data, (records, issues, good, other, seed.readable)))
-    return rows
-
-
-def read_from_row(row: Row) -> Read:
-    """The `Read` that `read_share` sent as a row."""
-    _, stamp, data, parsed = row
-    if parsed is None or data is None:
-        return stamp, data, None
-    records, issues, good, other, readable = parsed
-    seed = Seed(
-        data,
-        tuple(Record(*values) for values in records),
-        tuple(Issue(*values) for values in issues),
-        (None, data, other)[good],
-        readable,
-    )
-    return stamp, data, seed
 
 
 def document_key(doc: Document) -> object:

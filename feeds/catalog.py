@@ -125,16 +125,11 @@ def feed_id(kind: Kind | None, name: str = "") -> str:
 
 def merge_items(records: Iterable[Record], known: Mapping[GroupKey, str] | None = None) -> Catalog:
     """One entry per item, newest first, and the groups of every topic, mission and
-    content type, including those in `known` that no longer hold any entry."""
-    records = list(records)
-    by_key: dict[str, Sightings] = {}
-    for record in records:
-        add_sighting(by_key, identity_key(record), record)
-    counts = name_counts(records)
-    vocabulary = {kind: frozenset(names) for kind, names in counts.items()}
-    aliases = {kind: label_aliases(names) for kind, names in counts.items()}
-    entries = merge_all(by_key, vocabulary, keys_by_date(by_key), aliases)
-    return Catalog(entries=tuple(entries), groups=group_entries(entries, known or {}))
+    content type, including those in `known` that no longer hold any entry: the
+    catalog an `Index` holds after taking every record at once."""
+    index = Index(known)
+    index.replace((), records)
+    return index.catalog()
 
 
 def best_label(spellings: Iterable[str], counts: Mapping[str, int]) -> str:
@@ -334,22 +329,6 @@ def day_seconds(keys: Iterable[str]) -> dict[str, int]:
         taken.add(second)
         seconds[key] = second
     return seconds
-
-
-def group_entries(entries: Iterable[Entry], known: Mapping[GroupKey, str]) -> tuple[Group, ...]:
-    """Groups by kind, then name; each keeps its order of entries (newest first).
-    Groups of `known` that hold no entry now are kept, empty, under their label."""
-    members = group_members(entries)
-    registry = collapse_registry(known)
-    present = {name_key(group) for group in members}
-    for key, (label, _) in registry.items():
-        if key not in present:
-            members[key[0], label] = []
-    slugs = assign_slugs(members, {key: slug for key, (_, slug) in registry.items()})
-    return tuple(
-        Group(kind, name, slugs[kind, normalised_name(name)], tuple(members[kind, name]))
-        for kind, name in sorted(members, key=group_order)
-    )
 
 
 def name_key(group: GroupKey) -> NameKey:

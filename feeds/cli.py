@@ -17,12 +17,14 @@ from typing import Any
 import click
 
 from feeds import __version__
-from feeds.build import WithdrawalHeld, build, display_name
+from feeds.build import WithdrawalHeld, build
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Issue, Level
+from feeds.pages import display_name
 from feeds.parse import parse_seed
-from feeds.publish import AlreadyRunning, PublishFailed
+from feeds.publish import PublishFailed
 from feeds.seeds import SeedsUnavailable, Unreadable, quoted, read_seed, seed_names
+from feeds.store import AlreadyRunning
 
 log = logging.getLogger("feeds")
 DEFAULTS = Config()

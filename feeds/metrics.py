@@ -23,7 +23,7 @@ from prometheus_client import (
 from feeds.model import Level
 
 if TYPE_CHECKING:
-    from feeds.build import BuildResult
+    from feeds.model import BuildResult
 
 PREFIX = "osce_feeds"
 # Builds take milliseconds when a page lands, seconds when everything is built.

@@ -204,3 +204,41 @@ class Catalog:
     entries: tuple[Entry, ...]
     groups: tuple[Group, ...]
     issues: tuple[Issue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PublishReport:
+    """What publishing did: files written and removed, files left as they were."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    bytes_written: int
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What one build did and found."""
+
+    catalog: Catalog | None  # None when `build` found nothing changed and stopped there
+    items: int
+    issues: tuple[Issue, ...]
+    report: PublishReport
+    seeds: int
+    seconds: float
+    feeds: int
+    litter: int = 0  # temporary files of a killed run, removed
+
+    def summary(self) -> str:
+        counts = {level: sum(1 for i in self.issues if i.level is level) for level in Level}
+        problems = ", ".join(f"{n} {level}s" for level, n in counts.items() if n) or "no problems"
+        done = (
+            f"{len(self.report.written)} files written, {len(self.report.removed)} removed"
+            if self.catalog is not None
+            else "nothing changed since the last build"
+        )
+        litter = f"; removed {self.litter} temporary files of a killed run" if self.litter else ""
+        return (
+            f"{self.seeds} seed files, {self.items} items, {self.feeds} feeds; {done}; "
+            f"{problems}; {self.seconds * 1000:.0f} ms{litter}"
+        )

@@ -17,31 +17,19 @@ enters it before its file is written, so a killed run leaves no unknown file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import json
 import os
-from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from feeds import workers
+from feeds.model import PublishReport
+from feeds.store import MANIFEST, ManifestEncoder, read_manifest
 
-STATE_DIR = ".osce-feeds"
-MANIFEST = f"{STATE_DIR}/manifest.json"
-LOCK = f"{STATE_DIR}/lock"
 FILE_MODE = 0o644
 # What publishing one file did: its path, its manifest row, the bytes written (None
 # when the file already held them).
 Put = tuple[str, list[object], int | None]
-
-
-@dataclass(frozen=True, slots=True)
-class PublishReport:
-    written: tuple[str, ...]
-    removed: tuple[str, ...]
-    unchanged: int
-    bytes_written: int
 
 
 class PublishFailed(Exception):
@@ -191,41 +179,11 @@ class Publisher:
         return path, [digest, after.st_size, after.st_mtime_ns], len(data)
 
 
-class ManifestEncoder:
-    """`json.dumps(manifest, separators=(",", ":"), sort_keys=True)`, re-encoding only
-    the rows that changed since the last call (a row is replaced, never modified):
-    the daemon writes the manifest after each change, and most rows stay."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[list[object], str]] = {}
-
-    def __call__(self, manifest: Mapping[str, list[object]]) -> bytes:
-        rows, parts = self.rows, []
-        for path in sorted(manifest):
-            row = manifest[path]
-            known = rows.get(path)
-            if known is None or known[0] is not row:
-                text = f"{json.dumps(path)}:{json.dumps(row, separators=(',', ':'))}"
-                known = rows[path] = (row, text)
-            parts.append(known[1])
-        if len(rows) > 2 * len(manifest) + 64:  # forget rows of paths long gone
-            self.rows = {path: rows[path] for path in manifest}
-        return f"{{{','.join(parts)}}}".encode()
-
-
 def check_path(path: str) -> None:
     """Refuse a path that would leave `public/` or is not a plain relative path."""
     pure = PurePosixPath(path)
     if pure.is_absolute() or not pure.parts or ".." in pure.parts or path != pure.as_posix():
         raise ValueError(f"not a path inside public/: {path!r}")
-
-
-def read_manifest(public: Path) -> dict[str, list[object]]:
-    try:
-        data = json.loads((public / MANIFEST).read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _is_current(
@@ -303,35 +261,3 @@ def remove_temporaries(public: Path) -> list[Path]:
         with contextlib.suppress(OSError):
             path.unlink()
     return found
-
-
-class AlreadyRunning(RuntimeError):
-    """Another process publishes into the same `public/`."""
-
-
-@contextlib.contextmanager
-def exclusive_lock(public: Path) -> Iterator[bool]:
-    """One publisher per `public/` (a daemon or a `build`): a second one fails at
-    once, naming the first. Yields whether the last holder was killed (it left its
-    pid in the lock file): then its temporary files are litter."""
-    path = public / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise AlreadyRunning(
-                f"{public} is in use by osce-feeds (pid {holder}); stop it first"
-            ) from None
-        handle.seek(0)
-        killed = bool(handle.read().strip())
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield killed
-        finally:
-            handle.truncate(0)

@@ -31,13 +31,14 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from feeds.build import Builder, BuildResult, WithdrawalHeld
+from feeds.build import Builder, WithdrawalHeld
 from feeds.config import Config, ConfigError
 from feeds.metrics import Metrics
-from feeds.model import Level
-from feeds.publish import AlreadyRunning, PublishFailed, exclusive_lock, remove_temporaries
+from feeds.model import BuildResult, Level
+from feeds.publish import PublishFailed, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
 from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
+from feeds.store import AlreadyRunning, exclusive_lock
 
 log = logging.getLogger("feeds")
 

@@ -1,11 +1,13 @@
-"""Feed documents by string building: the bytes of `feeds.render`, much faster.
+"""Feed documents (Atom, RSS, JSON Feed) by string building, with the values of
+`feeds.render`: feedgen's bytes, much faster.
 
 feedgen builds an object model and an lxml tree for every entry of every document;
 at archive scale that is most of a build. Here each entry is serialised once, as a
 fragment, and reused in every document that holds it (the same entry sits in the
 all-items feed, its topics', missions' and content type's feeds and their archive
-pages). Escaping and layout follow lxml's pretty printing exactly; tests compare
-every document of the corpus with `render_document`. No I/O.
+pages). Escaping and layout follow lxml's pretty printing exactly; tests render
+every document of the corpus with feedgen too (`tests/feedgen_oracle.py`) and
+compare the bytes. No I/O.
 """
 
 from __future__ import annotations

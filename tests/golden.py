@@ -12,7 +12,7 @@ from pathlib import Path
 
 from feeds.build import build
 from feeds.config import Config
-from feeds.publish import STATE_DIR
+from feeds.store import STATE_DIR
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"

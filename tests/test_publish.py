@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.publish import MANIFEST, ManifestEncoder, Publisher, check_path, remove_temporaries
+from feeds.publish import Publisher, check_path, remove_temporaries
+from feeds.store import MANIFEST, ManifestEncoder
 
 
 def test_unchanged_files_are_not_touched(tmp_path: Path) -> None:
