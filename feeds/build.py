@@ -10,6 +10,7 @@ tests hold a long-lived one to a new one after any sequence of changes.
 The state kept between builds is `feeds.store`'s; seeds are read by `feeds.pages`;
 files are written by `feeds.publish` only.
 """
+
 from __future__ import annotations
 
 import contextlib
