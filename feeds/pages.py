@@ -46,15 +46,7 @@ def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
     result = parse_seed(data, source)
     if result.records or last_good is None:
         return Seed(data, result.records, result.issues, data if result.records else None)
-    kept = parse_seed(last_good, source).records
-    warning = Issue(
-        source,
-        1,
-        Level.WARNING,
-        f"yields no items now; its last good version's {len(kept)} items stay "
-        "published until it is fixed or deleted",
-    )
-    return Seed(data, kept, (*result.issues, warning), last_good)
+    return kept_from(last_good, source, data, result.issues, "yields no items now;", "fixed")
 
 
 def unreadable_page(why: Unreadable, source: str, last_good: bytes | None) -> Seed:
@@ -63,15 +55,31 @@ def unreadable_page(why: Unreadable, source: str, last_good: bytes | None) -> Se
     if last_good is None:
         issue = Issue(source, 1, Level.WARNING, f"{why.reason}: skipped")
         return Seed(b"", (), (issue,), None, readable=False)
+    reason = f"{why.reason}: skipped;"
+    return kept_from(last_good, source, b"", (), reason, "readable again", readable=False)
+
+
+def kept_from(
+    last_good: bytes,
+    source: str,
+    data: bytes,
+    issues: tuple[Issue, ...],
+    why: str,
+    until: str,
+    *,
+    readable: bool = True,
+) -> Seed:
+    """A seed that yields nothing now, publishing its last good version's items, with
+    a warning that says so."""
     kept = parse_seed(last_good, source).records
-    issue = Issue(
+    warning = Issue(
         source,
         1,
         Level.WARNING,
-        f"{why.reason}: skipped; its last good version's {len(kept)} items stay "
-        "published until it is readable again or deleted",
+        f"{why} its last good version's {len(kept)} items stay "
+        f"published until it is {until} or deleted",
     )
-    return Seed(b"", kept, (issue,), last_good, readable=False)
+    return Seed(data, kept, (*issues, warning), last_good, readable)
 
 
 # A seed file as read: its stamp (None: gone), its bytes (None: gone), and its parse

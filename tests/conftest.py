@@ -68,17 +68,21 @@ def text_of_html(fragment: str) -> str:
 
 @pytest.fixture
 def start(tmp_path: Path, seeds: Path) -> Iterator[Callable[..., Daemon]]:
-    """Starts daemons on `seeds` and `tmp_path/public` and waits for /healthz; every
+    """Starts daemons on `seeds` and `tmp_path/public` (or `public`) and waits for
+    /healthz; every
     one is stopped at the end (SIGTERM, then SIGKILL)."""
     started: list[Daemon] = []
 
     def start_daemon(
-        *, port: int | None = None, poll: bool = False, flags: tuple[str, ...] = ()
+        *,
+        port: int | None = None,
+        poll: bool = False,
+        flags: tuple[str, ...] = (),
+        public: Path | None = None,
     ) -> Daemon:
         log_path = tmp_path / f"daemon-{len(started)}.log"
-        daemon = Daemon(
-            seeds, tmp_path / "public", port or free_port(), log_path, poll=poll, flags=flags
-        )
+        folder = public or tmp_path / "public"
+        daemon = Daemon(seeds, folder, port or free_port(), log_path, poll=poll, flags=flags)
         started.append(daemon)
         daemon.wait_ready()
         return daemon

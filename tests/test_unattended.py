@@ -36,6 +36,7 @@ from .daemon import (
     page,
     published,
     temporaries,
+    titles_in_page,
     wait_for,
 )
 
@@ -83,32 +84,13 @@ def tmpfs(path: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-@pytest.fixture
-def run(tmp_path: Path, seeds: Path) -> Iterator[Callable[..., Daemon]]:
-    """Starts a daemon on `seeds` (or as given) and waits for its first build."""
-    started: list[Daemon] = []
-
-    def start(public: Path | None = None, *flags: str, ready: bool = True) -> Daemon:
-
-        log = tmp_path / f"daemon-{len(started)}.log"
-        daemon = Daemon(seeds, public or tmp_path / "public", free_port(), log, flags=flags)
-        started.append(daemon)
-        if ready:
-            daemon.wait_ready()
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.stop()
-
-
 # --- 1. the seeds folder ----------------------------------------------------------------
 
 
 def test_missing_seeds_folder_keeps_everything_and_resumes(
-    run: Callable[..., Daemon], seeds: Path, tmp_path: Path
+    start: Callable[..., Daemon], seeds: Path, tmp_path: Path
 ) -> None:
-    daemon = run()
+    daemon = start()
     before = published(daemon.public)
     away = tmp_path / "seeds.away"
     seeds.rename(away)
@@ -128,9 +110,9 @@ def test_missing_seeds_folder_keeps_everything_and_resumes(
 
 
 def test_emptied_seeds_folder_is_held_until_confirmed(
-    run: Callable[..., Daemon], seeds: Path
+    start: Callable[..., Daemon], seeds: Path
 ) -> None:
-    daemon = run()
+    daemon = start()
     before = published(daemon.public)
     kept = {p.name: p.read_bytes() for p in seeds.iterdir()}
     for path in seeds.iterdir():
@@ -177,8 +159,8 @@ def test_build_refuses_a_missing_seeds_folder(tmp_path: Path) -> None:
 # --- 3. odd files ---------------------------------------------------------------------
 
 
-def test_odd_files_never_freeze_the_daemon(run: Callable[..., Daemon], seeds: Path) -> None:
-    daemon = run()
+def test_odd_files_never_freeze_the_daemon(start: Callable[..., Daemon], seeds: Path) -> None:
+    daemon = start()
     os.mkfifo(seeds / "x.txt")
     with open(os.path.join(os.fsencode(seeds), b"caf\xe9.txt"), "wb") as handle:
         handle.write(new_page("Not published", dt.date(2026, 3, 2)).encode())
@@ -194,8 +176,8 @@ def test_odd_files_never_freeze_the_daemon(run: Callable[..., Daemon], seeds: Pa
     assert daemon.proc.wait(10) == 0
 
 
-def test_a_file_name_cannot_forge_a_log_line(run: Callable[..., Daemon], seeds: Path) -> None:
-    daemon = run(None, "-v")
+def test_a_file_name_cannot_forge_a_log_line(start: Callable[..., Daemon], seeds: Path) -> None:
+    daemon = start(flags=("-v",))
     forged = "x\n2026-12-02 10:00:00 INFO rebuilt (all good).txt"
     (seeds / forged).write_text(new_page("Forger", dt.date(2026, 3, 4)), encoding="utf-8")
     wait_for(lambda: "not printable" in daemon.log(), "the name to be reported", daemon)
@@ -207,10 +189,10 @@ def test_a_file_name_cannot_forge_a_log_line(run: Callable[..., Daemon], seeds: 
 
 
 def test_full_disk_keeps_serving_says_so_and_catches_up(
-    run: Callable[..., Daemon], seeds: Path, tmp_path: Path
+    start: Callable[..., Daemon], seeds: Path, tmp_path: Path
 ) -> None:
     with tmpfs(tmp_path / "disk", "4m") as disk:
-        daemon = run(disk / "public")
+        daemon = start(public=disk / "public")
         before = published(daemon.public)
         filler = disk / "filler"
         with open(filler, "wb") as handle, contextlib.suppress(OSError):
@@ -247,11 +229,11 @@ def read_only(folder: Path) -> Iterator[None]:
 
 
 def test_read_only_folder_in_public_is_reported_truthfully_and_caught_up(
-    run: Callable[..., Daemon], seeds: Path, tmp_path: Path
+    start: Callable[..., Daemon], seeds: Path, tmp_path: Path
 ) -> None:
     """A new page touches feeds in several folders; with `topics/` read-only, some of
     them are written and the rest are not: the daemon says so, then catches up."""
-    daemon = run()
+    daemon = start()
     with read_only(daemon.public / "topics"):
         (seeds / "new.txt").write_text(new_page("While read-only", dt.date(2026, 3, 6)), "utf-8")
         wait_for(lambda: not daemon.health()["ok"], "/healthz to report it", daemon)
@@ -362,7 +344,7 @@ def test_chaos(tmp_path: Path, seeds: Path, request: pytest.FixtureRequest) -> N
         daemon.wait_ready()
         return daemon
 
-    expected = set().union(*(titles_in(p.read_bytes()) for p in seeds.iterdir()))
+    expected = set().union(*(titles_in_page(p) for p in seeds.iterdir()))
     daemon = start()
     try:
 
@@ -498,8 +480,3 @@ def test_chaos(tmp_path: Path, seeds: Path, request: pytest.FixtureRequest) -> N
         )
     )
     assert published(public) == published(cold)
-
-
-def titles_in(data: bytes) -> set[str]:
-    lines = data.decode("utf-8").splitlines()
-    return {lines[i - 1] for i, line in enumerate(lines) if line.startswith("Publishing date:")}
