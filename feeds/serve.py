@@ -13,6 +13,7 @@ counted.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -34,7 +35,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from feeds.http import NO_STORE, Answer, Files, answer, not_found, redirect_to_folder, resolve
+from feeds.http import (
+    NO_STORE,
+    Answer,
+    Files,
+    Version,
+    answer,
+    not_found,
+    redirect_to_folder,
+    resolve,
+)
 from feeds.metrics import Metrics
 
 log = logging.getLogger("feeds.serve")
@@ -74,18 +84,37 @@ def make_app(
         path = resolve(url_path)
         if path is None:
             return response(not_found())
-        version = files.current(path)
+        version = files.current(path) or await read_once(path)
         if version is None:
-            # Read, hash and compress off the event loop: once per published version.
-            version = await run_in_threadpool(files.read, path)
-            if version is None:
-                if not url_path.endswith("/") and await run_in_threadpool(
-                    files.is_folder_with_index, path
-                ):
-                    return response(redirect_to_folder(url_path))
-                return response(not_found())
-            files.keep(path, version)
+            if not url_path.endswith("/") and await run_in_threadpool(
+                files.is_folder_with_index, path
+            ):
+                return response(redirect_to_folder(url_path))
+            return response(not_found())
         return response(answer(version, request.method, request_fields(request)))
+
+    reading: dict[str, asyncio.Future[Version | None]] = {}
+
+    async def read_once(path: str) -> Version | None:
+        """Read, hash and compress `path` off the event loop, once however many
+        requests ask for it meanwhile: at 256 clients a new version of a feed was
+        otherwise read and compressed by each request that arrived during the first
+        read (85 times per version, a third of the throughput while pages land)."""
+        pending = reading.get(path)
+        if pending is None:
+            pending = asyncio.ensure_future(read_and_keep(path))
+            reading[path] = pending
+        # A reader that hangs up cancels its wait, not the read the others await.
+        return await asyncio.shield(pending)
+
+    async def read_and_keep(path: str) -> Version | None:
+        try:
+            version = await run_in_threadpool(files.read, path)
+            if version is not None:
+                files.keep(path, version)
+            return version
+        finally:
+            del reading[path]
 
     app = Starlette(
         routes=[

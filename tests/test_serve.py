@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -212,6 +213,38 @@ def test_each_published_version_is_read_and_compressed_once(
         server.stop()
         new.write_bytes(original)
         os.replace(new, feed)
+
+
+def test_a_new_version_asked_for_by_many_at_once_is_read_once(
+    public: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readers polling together right after a publish: the first request reads the new
+    version, the others wait for that read instead of each reading and compressing it."""
+    reads = []
+    read_version = origin.read_version
+
+    def slow_read(*args: object) -> origin.Version | None:
+        reads.append(args[1])
+        time.sleep(0.3)  # a large feed on a slow disk: long enough for all to arrive
+        return read_version(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(origin, "read_version", slow_read)
+    clients = 16
+    together = threading.Barrier(clients)
+
+    def poll(_: int) -> Reply:
+        together.wait()
+        return request(server.port, FEED, Accept_Encoding="gzip")
+
+    server = start_server(public)
+    try:
+        with ThreadPoolExecutor(clients) as pool:
+            replies = list(pool.map(poll, range(clients)))
+    finally:
+        server.stop()
+    assert [r.status for r in replies] == [200] * clients
+    assert len({r.body for r in replies}) == 1
+    assert reads == [FEED[1:]]
 
 
 def test_kept_versions_stay_within_their_bound(public: Path) -> None:
