@@ -4,7 +4,8 @@ while new pages land in `seeds/` and the daemon publishes them.
 
     make bench-serve ARGS="--dir /dev/shm/osce-serve --json benchmarks/results-serve.json"
     python -m benchmarks.serve [--items 30000] [--dir DIR] [--clients 1,16,256]
-                               [--seconds 10] [--pace 0.5] [--threads N] [--json FILE]
+                               [--seconds 10] [--pace 0.5] [--rounds 1] [--threads N]
+                               [--json FILE]
     python -m benchmarks.serve --url http://127.0.0.1:8080/   # a running server; no pages land
 
 What runs:
@@ -12,9 +13,10 @@ What runs:
 - the server is the real daemon, in a process of its own, as in production:
   `python -m feeds serve --seeds DIR/seeds --public DIR/public --port 0 --base-url ...`
   (watcher, builder and HTTP in one process). Its corpus of `--items` items is
-  generated and built once into DIR and kept for the next run; pages landed by a
-  previous run are removed first (and built away), so every run starts from the same
-  corpus;
+  generated and built once into DIR and kept for the next run. The pages a run lands
+  are removed at its end (the next daemon start withdraws their items; pages left by
+  an interrupted run are removed and built away first), so every run starts from the
+  same corpus;
 - while each cell is measured, a new seed page of 10 items, newer than any before,
   lands in `seeds/` every `--pace` seconds (written to a temporary name, then
   renamed, as a scraper should). Each one changes `all.atom`, so the daemon rebuilds
@@ -33,8 +35,12 @@ Each cell (request kind × coding × clients) gives requests per second, p50 and
 latency (from the request's first byte sent to its last byte received), the statuses
 seen, errors (connect, read, write, timeout, and any status but 200 and 304: there
 must be none; the script exits 1 otherwise), the CPU time of wrk and of the daemon
-during the cell, and the pages landed and rebuilds the daemon logged. The table goes
-to stdout, progress to stderr, everything to `--json FILE`.
+during the cell, and the pages landed and rebuilds the daemon logged. With `--rounds
+N` the whole grid is measured N times, one round after the other (on a machine shared
+with other work, a busy moment then spoils one round of a cell, not all), and the
+table shows for each cell the round of median requests per second, with the range
+of all rounds. The table goes to stdout, progress to stderr, every round of every
+cell to `--json FILE`.
 """
 
 from __future__ import annotations
@@ -248,13 +254,32 @@ def measure(
     return cell
 
 
+def median_rounds(cells: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per cell, the round of median requests per second, with the range of all rounds
+    added ("range_per_s"); cells in the order first measured."""
+    rounds: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for cell in cells:
+        rounds.setdefault((cell["kind"], cell["coding"], cell["clients"]), []).append(cell)
+    chosen = []
+    for group in rounds.values():
+        group = sorted(group, key=lambda cell: cell["requests_per_s"])
+        rates = (group[0]["requests_per_s"], group[-1]["requests_per_s"])
+        chosen.append({**group[len(group) // 2], "range_per_s": rates})
+    return chosen
+
+
 def table(cells: Sequence[dict[str, Any]]) -> str:
+    """The markdown table: one row a cell, the round of median requests/s."""
     lines = [
         "| request | clients | requests/s | p50 ms | p99 ms | 200 / 304 | failed "
         "| wrk CPU | daemon CPU | pages landed (rebuilds, median) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for cell in cells:
+    for cell in median_rounds(cells):
+        low, high = cell["range_per_s"]
+        rate = f"{cell['requests_per_s']:,.0f}"
+        if low != high:
+            rate += f" ({low:,.0f}–{high:,.0f})"
         statuses = cell["statuses"]
         answered = f"{statuses.get(200, 0):,} / {statuses.get(304, 0):,}"
         server = cell["server_cpu_s"]
@@ -262,7 +287,7 @@ def table(cells: Sequence[dict[str, Any]]) -> str:
         rebuild = f"{statistics.median(cell['rebuild_ms']):.0f} ms" if cell["rebuild_ms"] else "-"
         lines.append(
             f"| {cell['kind']}, {cell['coding']} | {cell['clients']} "
-            f"| {cell['requests_per_s']:,.0f} | {cell['latency_ms']['50']:.1f} "
+            f"| {rate} | {cell['latency_ms']['50']:.1f} "
             f"| {cell['latency_ms']['99']:.1f} | {answered} | {cell['failed']} "
             f"| {cell['client_cpu_s'] / cell['seconds']:.0%} | {server_share} "
             f"| {cell['pages_landed']} ({len(cell['rebuild_ms'])}, {rebuild}) |"
@@ -324,9 +349,13 @@ def report(cells: Sequence[dict[str, Any]], info: dict[str, Any]) -> str:
         f"{info['bytes_gzip']:,} gzipped; {info.get('filesystem', 'a running server')}",
         f"# {about['cpu']}, {about['usable_cores']} cores, Python {about['python']}, "
         f"{info['wrk']}; load {about['load_before']:.2f} before, {about['load_after']:.2f} after",
-        f"# {info['arguments']['seconds']} s a cell; a new page every "
-        f"{info['arguments']['pace']} s: {info['pages_landed']} landed, "
-        f"{info['rebuilds']} rebuilds logged, all published",
+        f"# {info['arguments']['seconds']} s a cell; "
+        + (
+            f"a new page every {info['arguments']['pace']} s: {info['pages_landed']} landed, "
+            f"{info['rebuilds']} rebuilds logged, all published"
+            if info["pages_landed"]
+            else "no pages landing"
+        ),
         "",
         table(cells),
     ]
@@ -348,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=10, help="per cell")
     parser.add_argument("--pace", type=float, default=0.5, help="seconds between new pages")
     parser.add_argument("--threads", type=int, default=0, help="wrk threads (default: 1 a client)")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every cell this often")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -384,11 +414,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for coding in ("identity", "gzip"):
             body = get(host, port, args.path, {"Accept-Encoding": coding})[2]
             info[f"bytes_{coding}"] = len(body)
-        for coding in ("identity", "gzip"):
-            for kind in ("full", "conditional"):
-                for clients in (int(n) for n in args.clients.split(",")):
-                    cell = measure(target, kind, coding, clients, args, seeds, pages, items, landed)
-                    cells.append(cell)
+        for round_ in range(1, args.rounds + 1):
+            for coding in ("identity", "gzip"):
+                for kind in ("full", "conditional"):
+                    for clients in (int(n) for n in args.clients.split(",")):
+                        cell = measure(
+                            target, kind, coding, clients, args, seeds, pages, items, landed
+                        )
+                        cells.append({"round": round_, **cell})
         if landed:
             check_newest(target, landed[-1])
         info["pages_landed"] = len(landed)
