@@ -344,6 +344,8 @@ class Daemon:
                 self.process.kill()
                 self.process.wait()
         self.reader.join(5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 def end_to_end(
