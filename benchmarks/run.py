@@ -262,23 +262,27 @@ def write_replacing(folder: Path, page: Page) -> float:
 
 
 class Daemon:
-    """`python -m feeds watch` in a subprocess, with its log lines read in a thread."""
+    """`python -m feeds watch` (or `command`, with `options` added) in a subprocess,
+    with its log lines read in a thread."""
 
-    def __init__(self, seeds: Path, public: Path) -> None:
-        command = [
+    def __init__(
+        self, seeds: Path, public: Path, command: str = "watch", options: Sequence[str] = ()
+    ) -> None:
+        command_line = [
             sys.executable,
             "-m",
             "feeds",
-            "watch",
+            command,
             "--seeds",
             str(seeds),
             "--public",
             str(public),
             "--base-url",
             BASE_URL,
+            *options,
         ]
         self.process = subprocess.Popen(
-            command,
+            command_line,
             cwd=seeds.parent,
             env=child_env(),
             stdin=subprocess.DEVNULL,
@@ -340,6 +344,8 @@ class Daemon:
                 self.process.kill()
                 self.process.wait()
         self.reader.join(5)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
 
 
 def end_to_end(

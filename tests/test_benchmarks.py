@@ -1,0 +1,58 @@
+"""The serving benchmark runs end to end: the real daemon, wrk clients, pages landing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks import serve
+
+needs_wrk = pytest.mark.skipif(
+    shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
+)
+
+
+@needs_wrk
+def test_serve_benchmark_publishes_the_pages_it_lands(tmp_path: Path) -> None:
+    out = tmp_path / "serve.json"
+    argv = ["--items", "200", "--dir", str(tmp_path / "corpus"), "--clients", "2"]
+    argv += ["--seconds", "1", "--pace", "0.3", "--json", str(out)]
+    assert serve.main(argv) == 0
+    report = json.loads(out.read_text())
+    cells = report["cells"]
+    assert [(c["kind"], c["coding"]) for c in cells] == [
+        ("full", "identity"),
+        ("conditional", "identity"),
+        ("full", "gzip"),
+        ("conditional", "gzip"),
+    ]
+    assert all(c["failed"] == 0 and c["requests"] > 0 for c in cells)
+    # Full GETs are all answered 200; conditional ones 304, but for a changed feed.
+    assert all(set(c["statuses"]) == {"200"} for c in cells if c["kind"] == "full")
+    assert all("304" in c["statuses"] for c in cells if c["kind"] == "conditional")
+    landed = sum(c["pages_landed"] for c in cells)
+    assert landed == report["info"]["pages_landed"] > 0
+    assert 0 < report["info"]["rebuilds"] <= landed
+    # The landed pages are gone from seeds/ afterwards: the next run starts the same.
+    assert len(list((tmp_path / "corpus" / "seeds").glob("*.txt"))) == 20
+
+
+def test_the_table_shows_the_round_of_median_requests_per_second() -> None:
+    def cell(round_: int, rate: float, p99: float) -> dict[str, object]:
+        return {
+            "round": round_,
+            "kind": "full",
+            "coding": "gzip",
+            "clients": 16,
+            "requests_per_s": rate,
+            "latency_ms": {"50": 1.0, "99": p99},
+        }
+
+    chosen = serve.median_rounds([cell(1, 900, 9), cell(2, 1500, 5), cell(3, 1200, 7)])
+    assert len(chosen) == 1
+    assert chosen[0]["round"] == 3
+    assert chosen[0]["latency_ms"]["99"] == 7
+    assert chosen[0]["range_per_s"] == (900, 1500)
