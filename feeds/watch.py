@@ -37,6 +37,7 @@ from feeds.metrics import Metrics
 from feeds.model import BuildResult, Level
 from feeds.publish import PublishFailed, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.queryhttp import Snapshot
 from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
 from feeds.store import AlreadyRunning, exclusive_lock
 
@@ -112,6 +113,12 @@ class Daemon:
         self.hub: HubNotifier | None = None
         self.metrics = Metrics()
         self.after_publish: AfterPublish | None = None
+        # The catalog published now, for the feeds cut to measure (`feeds.queryhttp`):
+        # replaced whole after each build that published, read by the server's threads.
+        self.snapshot = Snapshot(0, None, self.config)
+
+    def current(self) -> Snapshot:
+        return self.snapshot
 
     # --- called from other threads and signal handlers ---
 
@@ -185,6 +192,7 @@ class Daemon:
                     access_log=log.isEnabledFor(logging.DEBUG),
                     feed_size=self.config.feed_size,
                     metrics=self.metrics,
+                    catalog=self.current,
                 )
             except OSError as error:
                 log.error(
@@ -334,6 +342,10 @@ class Daemon:
             # collections never walk the whole archive; `new_builder` hands it back.
             gc.freeze()
             self.frozen = self.builder
+        if result.catalog is not None:
+            self.snapshot = Snapshot(
+                self.snapshot.version + 1, result.catalog, self.builder.config
+            )
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
