@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, quote
 from feeds.catalog import NAMESPACE, normalise_text
 from feeds.layout import ALL_NAME, Document, FeedSpec, address
 from feeds.model import Catalog, Entry, Group, Kind
-from feeds.site import FORMAT_LABELS, feed_page_row, page
+from feeds.site import FORMAT_LABELS, MAX_LIMIT, feed_page_row, page
 from feeds.writer import Writer
 
 # The parameters, in canonical order (sorted by name).
@@ -46,7 +46,7 @@ PARAMETER_OF = {kind: name for name, kind in KINDS.items()}
 PARAMETERS = ("limit", "mission", "not", "q", "topic", "type")
 # Bounds: what one query may ask, so that none costs more than one pass over the
 # catalog and a few hundred entries rendered.
-MAX_LIMIT = 500  # entries in one answer (ten times the default feed)
+# MAX_LIMIT (from `feeds.site`, whose form offers it): entries in one answer, 500.
 MAX_VALUES = 20  # slugs of one kind, words of `q`, words of `not`
 MAX_WORD = 100  # characters of one word
 MAX_QUERY = 4096  # characters of a whole query string

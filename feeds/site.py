@@ -48,6 +48,7 @@ a{color:#0b5394}.meta{color:#666;font-size:.9rem}.nowrap{white-space:nowrap}
 border:1px solid #c8d6e5;border-radius:4px;text-decoration:none}
 nav a{margin-right:1rem}code{word-break:break-all;background:#f4f6f8;padding:.1rem .3rem}
 dt{font-weight:600;margin-top:.6rem}dd{margin:0}
+form select,form input,form button{font:inherit;max-width:100%}
 @media (min-width:64rem){body{max-width:66rem}
 ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 """.strip()
@@ -140,6 +141,7 @@ def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
     nav = " ".join(
         f'<a href="#{ANCHORS[kind]}">{HEADINGS[kind].split(" (")[0]}</a>' for kind, _ in groups[1:]
     )
+    nav += ' <a href="#compose">Compose a feed</a>'
     sections = [
         f"<h1>{escape(site_title)}</h1>\n"
         "<p>Feeds of the OSCE's news and press releases: everything, or one topic, "
@@ -153,7 +155,53 @@ def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
         sections.append(
             f'<h2 id="{ANCHORS[kind]}">{HEADINGS[kind]}</h2>\n<ul class="feeds">\n{rows}</ul>\n'
         )
+    sections.append(compose_form(specs))
     return page(INDEX, site_title, "".join(sections), head)
+
+
+MAX_LIMIT = 500  # `feeds.query.MAX_LIMIT` (that module imports this one)
+# The form's fields: query parameter, label, kind (for a choice among the feeds).
+FORM_CHOICES = (
+    ("mission", "Mission or office", Kind.MISSION),
+    ("topic", "Topic", Kind.TOPIC),
+    ("type", "Content type", Kind.TYPE),
+)
+
+
+def compose_form(specs: list[FeedSpec]) -> str:
+    """A plain form (GET, no script) that composes a feed cut to measure: one
+    mission, topic and content type (any, when left alone), words in and out, and
+    how many items. `feed.html` is answered by the daemon (`feeds.query`); the page
+    says so, since this index is also published where no daemon runs."""
+    fields = []
+    for name, label, kind in FORM_CHOICES:
+        options = "".join(
+            f'<option value="{escape(spec.path.rpartition("/")[2])}">{escape(spec.name)}</option>'
+            for spec in specs
+            if spec.kind is kind
+        )
+        fields.append(
+            f'<p><label for="compose-{name}">{label}</label><br>'
+            f'<select id="compose-{name}" name="{name}"><option value="">Any</option>'
+            f"{options}</select></p>\n"
+        )
+    return (
+        '<h2 id="compose">Compose a feed</h2>\n'
+        "<p>Choose a mission, a topic, a content type, words that must or must not appear, "
+        "or any of these together, and get the feed of the items that match. "
+        "Such feeds are answered by the osce-feeds server; a copy of this site on a plain "
+        "web server offers only the feeds listed above.</p>\n"
+        '<form id="compose-form" action="feed.html" method="get">\n'
+        + "".join(fields)
+        + '<p><label for="compose-q">With all of these words</label><br>'
+        '<input id="compose-q" name="q" type="text"></p>\n'
+        '<p><label for="compose-not">Without any of these words</label><br>'
+        '<input id="compose-not" name="not" type="text"></p>\n'
+        f'<p><label for="compose-limit">How many of the newest items (at most {MAX_LIMIT}; '
+        "left empty, as many as the feeds above hold)</label><br>"
+        f'<input id="compose-limit" name="limit" type="number" min="1" max="{MAX_LIMIT}"></p>\n'
+        '<p><button type="submit">Show the feed</button></p>\n</form>\n'
+    )
 
 
 def index_row(spec: FeedSpec) -> str:

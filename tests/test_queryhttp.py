@@ -7,8 +7,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import pytest
 
@@ -276,3 +277,60 @@ def test_answers_follow_the_seeds(start: Callable[..., Daemon]) -> None:
     assert (
         daemon.get("/feed.atom?topic=policing", If_None_Match=other.headers["etag"]).status == 304
     )
+
+
+class Form(HTMLParser):
+    """The compose form of the index: its action, method and fields in order, with
+    each select's options."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action = self.method = ""
+        self.fields: list[tuple[str, list[str]]] = []  # name, option values (selects)
+        self.inside = False
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag == "form":
+            self.inside = True
+            self.action, self.method = found["action"] or "", found["method"] or ""
+        elif self.inside and tag in ("select", "input"):
+            self.fields.append((found["name"] or "", []))
+        elif self.inside and tag == "option":
+            self.fields[-1][1].append(found["value"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def test_the_index_form_composes_a_feed(cut: Daemon) -> None:
+    form = Form()
+    form.feed(cut.get("/index.html").body.decode())
+    assert form.scripts == 0
+    assert (form.action, form.method) == ("feed.html", "get")
+    options = dict(form.fields)
+    assert [name for name, _ in form.fields] == ["mission", "topic", "type", "q", "not", "limit"]
+    groups = {"mission": "missions", "topic": "topics", "type": "types"}
+    for name, folder in groups.items():
+        published = sorted(p.stem for p in (cut.public / folder).glob("*.atom"))
+        assert options[name][0] == ""  # any
+        assert sorted(options[name][1:]) == published
+    # As a browser submits it: every field, in order, the choices made.
+    chosen = {"mission": "osce-mission-to-moldova", "topic": "elections", "not": "Daily"}
+    submitted = urlencode([(name, chosen.get(name, "")) for name, _ in form.fields])
+    reply = cut.get(f"/{form.action}?{submitted}")
+    assert reply.status == 301
+    page = cut.get("/" + reply.headers["location"])
+    assert page.status == 200
+    assert "Elections – OSCE Mission to Moldova, not mentioning “daily”" in page.body.decode()
+    address = (
+        f"{cut.base_url}feed.atom?mission=osce-mission-to-moldova&amp;not=daily&amp;topic=elections"
+    )
+    assert f"<code>{address}</code>" in page.body.decode()
+    assert titles(cut, address.replace("&amp;", "&").removeprefix(cut.base_url[:-1])) == [
+        "Observers assess the “local” elections in Moldova"
+    ]
