@@ -27,7 +27,7 @@ import heapq
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import islice
@@ -35,8 +35,9 @@ from operator import attrgetter
 from urllib.parse import parse_qsl, quote
 
 from feeds.catalog import NAMESPACE, normalise_text
+from feeds.config import Config
 from feeds.layout import ALL_NAME, Document, FeedSpec, address
-from feeds.model import Catalog, Entry, Group, Kind
+from feeds.model import Catalog, Entry, Group, Issue, Kind, Level
 from feeds.site import FORMAT_LABELS, MAX_LIMIT, feed_page_row, page
 from feeds.writer import Writer
 
@@ -51,6 +52,7 @@ MAX_VALUES = 20  # slugs of one kind, words of `q`, words of `not`
 MAX_WORD = 100  # characters of one word
 MAX_QUERY = 4096  # characters of a whole query string
 FEED_PATH = "feed"  # the query feeds' address: feed.atom?..., feed.html?...
+QUERIES = "queries"  # the folder of the named queries' static copies
 FORMATS = ("atom", "rss", "json", "html")
 
 # Combining marks (the diacritics NFKD splits off letters) and letters with a stroke,
@@ -385,16 +387,31 @@ def error_page(error: QueryError) -> bytes:
     return page("feed.html", what, body)
 
 
-def named_queries(rows: Mapping[str, str], default_limit: int) -> tuple[tuple[str, Query], ...]:
-    """Named queries (`feeds.toml`), by name, sorted; `QueryError` for a bad one.
-    A value may be a query string or an address that ends with one."""
-    found = []
-    for name, value in sorted(rows.items()):
-        if not NAME.fullmatch(name):
-            raise QueryError(400, name, f"{name!r}: a name is lower-case letters, digits and -")
-        query_string = value.rpartition("?")[2]
-        found.append((name, query_from_string(query_string, default_limit)))
-    return tuple(found)
+def named_specs(
+    catalog: Catalog, config: Config, searcher: Searcher | None = None
+) -> tuple[list[FeedSpec], list[Issue]]:
+    """The static copies of the named queries (`Config.named_queries`, from
+    `feeds.toml`), at `queries/NAME.FORMAT`; a query that is malformed or names an
+    unknown slug is not published, with a warning naming it."""
+    searcher = searcher or Searcher(catalog)
+    specs, problems = [], []
+    for name, query_string in config.named_queries:
+        try:
+            # (A query string, or an address that ends with one.)
+            query = query_from_string(query_string.rpartition("?")[2], config.feed_size)
+            selection = searcher.resolve(query)
+        except QueryError as error:
+            message = f"named feed {name!r}: {error.message}; not published"
+            problems.append(Issue(str(config.queries), 1, Level.WARNING, message))
+            continue
+        entries = searcher.select(selection, query.limit or config.feed_size)
+        path = f"{QUERIES}/{name}"
+        specs.append(query_spec(selection, entries, path=path, query=False))
+    return specs, problems
 
 
-NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
+def named_files(specs: Iterable[FeedSpec], writer: Writer) -> dict[str, bytes]:
+    """Every file of the static copies of named queries."""
+    return {
+        address(spec, fmt): render_query(spec, fmt, writer) for spec in specs for fmt in FORMATS
+    }

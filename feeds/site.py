@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 
 from feeds.config import Config
@@ -30,13 +30,21 @@ from feeds.layout import (
 from feeds.model import MONTH_NAMES, Catalog, Entry, Kind
 
 MONTH_PAGE_SHAPE = "items/YYYY/MM.html"  # where every month page sits (`month_path`)
-HEADINGS = {
+NAMED = "named"  # the named feeds cut to measure, in `by_kind`
+HEADINGS: dict[Kind | str | None, str] = {
     None: "Everything",
+    NAMED: "Chosen feeds (cut to measure)",
     Kind.TOPIC: "Topics (What we do)",
     Kind.MISSION: "Missions and offices (Where we are)",
     Kind.TYPE: "Content types",
 }
-ANCHORS = {None: "everything", Kind.TOPIC: "topics", Kind.MISSION: "missions", Kind.TYPE: "types"}
+ANCHORS = {
+    None: "everything",
+    NAMED: "chosen",
+    Kind.TOPIC: "topics",
+    Kind.MISSION: "missions",
+    Kind.TYPE: "types",
+}
 STYLESHEET = "style.css"  # one file for every page: cached once by browsers
 STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
@@ -54,19 +62,24 @@ ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 """.strip()
 
 
-def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
-    files = front_pages(feed_specs(catalog, site_title), config, site_title)
+def render_site(
+    catalog: Catalog, config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> dict[str, bytes]:
+    files = front_pages(feed_specs(catalog, site_title), config, site_title, named)
     links = month_links({(group.kind, group.name): group.slug for group in catalog.groups})
     for path, entries in months(catalog.entries).items():
         files[path] = month_page(path, entries, links)
     return files
 
 
-def front_pages(specs: list[FeedSpec], config: Config, site_title: str) -> dict[str, bytes]:
-    """The index, the OPML list of feeds and the stylesheet."""
+def front_pages(
+    specs: list[FeedSpec], config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> dict[str, bytes]:
+    """The index, the OPML list of feeds and the stylesheet. `named`: the static
+    copies of named feeds cut to measure (`feeds.query.named_specs`)."""
     return {
-        INDEX: index_page(specs, site_title),
-        OPML: opml_document(specs, config, site_title),
+        INDEX: index_page(specs, site_title, named),
+        OPML: opml_document(specs, config, site_title, named),
         STYLESHEET: (STYLE + "\n").encode(),
     }
 
@@ -127,17 +140,20 @@ def autodiscovery(spec: FeedSpec, root: str) -> str:
     )
 
 
-def by_kind(specs: list[FeedSpec]) -> Iterator[tuple[Kind | None, list[FeedSpec]]]:
-    """The feeds in the order of the index: everything, topics, missions, types."""
-    for kind in (None, *Kind):
-        chosen = [spec for spec in specs if spec.kind is kind]
+def by_kind(
+    specs: list[FeedSpec], named: Sequence[FeedSpec] = ()
+) -> Iterator[tuple[Kind | str | None, list[FeedSpec]]]:
+    """The feeds in the order of the index: everything, the named feeds (`NAMED`),
+    topics, missions, types."""
+    for kind in (None, NAMED, *Kind):
+        chosen = list(named) if kind is NAMED else [spec for spec in specs if spec.kind is kind]
         if chosen:
             yield kind, chosen
 
 
-def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
+def index_page(specs: list[FeedSpec], site_title: str, named: Sequence[FeedSpec] = ()) -> bytes:
     head = autodiscovery(specs[0], "")
-    groups = list(by_kind(specs))
+    groups = list(by_kind(specs, named))
     nav = " ".join(
         f'<a href="#{ANCHORS[kind]}">{HEADINGS[kind].split(" (")[0]}</a>' for kind, _ in groups[1:]
     )
@@ -300,7 +316,9 @@ class CategoryLinks:
         return made
 
 
-def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:
+def opml_document(
+    specs: list[FeedSpec], config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> bytes:
     home = escape(config.base_url + INDEX, quote=True)
 
     def outline(spec: FeedSpec) -> str:
@@ -318,7 +336,7 @@ def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> byt
         '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n  <head>\n'
         f"    <title>{escape(site_title)}</title>\n  </head>\n  <body>\n"
     ]
-    for kind, chosen in by_kind(specs):
+    for kind, chosen in by_kind(specs, named):
         rows = "".join(outline(spec) for spec in chosen)
         parts.append(f'    <outline text="{escape(HEADINGS[kind])}">\n{rows}    </outline>\n')
     parts.append("  </body>\n</opml>\n")

@@ -4,6 +4,7 @@ published feeds are (feedparser, the W3C validator, JSON Feed 1.1)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import subprocess
@@ -29,7 +30,6 @@ from feeds.query import (
     Searcher,
     error_page,
     fold,
-    named_queries,
     parse_query,
     query_from_string,
     query_spec,
@@ -356,13 +356,46 @@ def test_query_feeds_carry_the_published_ids_and_their_canonical_address(
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_named_queries_take_query_strings_or_addresses() -> None:
-    found = named_queries(
-        {"ukraine-elections": "https://x.org/feed.atom?topic=Elections", "b": "q=x"}, 50
+def test_named_queries_are_published_as_static_files(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for page in SAMPLE_SEEDS.glob("*.txt"):
+        (seeds / page.name).write_bytes(page.read_bytes())
+    named = (
+        ("bosnia-police", "https://x.org/feed.atom?mission=osce-mission-to-bosnia-and-herzegovina"),
+        ("mars", "mission=osce-mission-to-mars"),
+        ("policing", "topic=Policing&limit=3"),
     )
-    assert [(name, q.canonical()) for name, q in found] == [
-        ("b", "q=x"),
-        ("ukraine-elections", "topic=elections"),
+    config = Config(seeds=seeds, public=tmp_path / "public", base_url=BASE_URL, named_queries=named)
+    result = build(config)
+    assert [i.message for i in result.issues] == [
+        "named feed 'mars': mission: no mission or office has the slug "
+        "'osce-mission-to-mars'; not published"
     ]
-    with pytest.raises(QueryError, match="'Bad Name'"):
-        named_queries({"Bad Name": "q=x"}, 50)
+    public = config.public
+    feed = feedparser.parse((public / "queries/policing.atom").read_bytes())
+    assert feed.feed.title == "Policing"
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == [
+        f"{BASE_URL}queries/policing.atom"
+    ]
+    published = [
+        e.id for e in feedparser.parse((public / "topics/policing.atom").read_bytes()).entries
+    ]
+    assert [e.id for e in feed.entries] == published[:3]
+    assert sorted(p.name for p in (public / "queries").iterdir()) == [
+        f"{name}.{fmt}"
+        for name in ("bosnia-police", "policing")
+        for fmt in ("atom", "html", "json", "rss")
+    ]
+    index = (public / "index.html").read_text()
+    assert 'href="queries/policing.atom"' in index
+    assert 'href="queries/bosnia-police.html"' in index
+    assert f'xmlUrl="{BASE_URL}queries/policing.atom"' in (public / "feeds.opml").read_text()
+    page = (public / "queries/policing.html").read_text()
+    assert f"<code>{BASE_URL}queries/policing.rss</code>" in page
+    assert 'href="../style.css"' in page
+    # A name taken out of the list takes its files with it.
+    build(dataclasses.replace(config, named_queries=named[:1]))
+    assert sorted(p.name for p in (public / "queries").iterdir())[0].startswith("bosnia-police")
+    assert not (public / "queries/policing.atom").exists()
+    assert 'href="queries/policing.atom"' not in (public / "index.html").read_text()
