@@ -107,8 +107,13 @@ class QueryAnswers:
         entries = searcher.select(selection, query.limit or config.feed_size)
         body = render_query(query_spec(selection, entries), fmt, writer)
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        # The same bytes as before keep their date: Last-Modified moves with them only.
-        modified = kept[1].modified if kept and kept[1].etag == etag else int(time.time())
+        # The same bytes as before keep their date: Last-Modified moves with them only,
+        # and always forward (a reader that sends If-Modified-Since alone must not miss
+        # a second change within one second).
+        modified = int(time.time())
+        if kept is not None:
+            same = kept[1].etag == etag
+            modified = kept[1].modified if same else max(modified, kept[1].modified + 1)
         version = Version(
             key=(0, 0, 0, snapshot.version),
             body=body,

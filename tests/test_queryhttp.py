@@ -4,6 +4,7 @@ bad queries, and answers that follow the seeds."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import pytest
 
 from .conftest import SAMPLE_SEEDS
 from .daemon import HEADER, Daemon, free_port, parse_feed, wait_for
+from .test_reader import NEWSBOAT, Newsboat, Relay
 from .test_validator import VALIDATOR
 
 
@@ -334,3 +336,37 @@ def test_the_index_form_composes_a_feed(cut: Daemon) -> None:
     assert titles(cut, address.replace("&amp;", "&").removeprefix(cut.base_url[:-1])) == [
         "Observers assess the “local” elections in Moldova"
     ]
+
+
+@pytest.mark.skipif(NEWSBOAT is None, reason="newsboat not installed: apt-get install newsboat")
+def test_newsboat_subscribes_to_a_feed_cut_to_measure(cut: Daemon, tmp_path: Path) -> None:
+    query = "mission=osce-mission-to-moldova&not=daily&topic=elections"
+    with running_relay() as relay:
+        reader = Newsboat(tmp_path / "newsboat", [f"{cut.base_url}feed.atom?{query}"], relay.port)
+        reader.reload()
+        assert relay.errors == []
+        assert relay.statuses() == {f"/feed.atom?{query}": [200]}
+        held = reader.articles()
+        assert {a.guid for a in held.values()} == set(ids(cut, f"/feed.atom?{query}"))
+        assert [a.title for a in held.values()] == [
+            "Observers assess the “local” elections in Moldova"
+        ]
+        reader.reload()  # again: the same answer, nothing new
+        etags = [x.response_headers["etag"] for x in relay.exchanges]
+        assert len(etags) == 2
+        assert etags[0] == etags[1]
+        assert reader.articles() == held
+        assert reader.unread_count() == 1
+
+
+@contextlib.contextmanager
+def running_relay() -> Iterator[Relay]:
+    """The recording proxy of `test_reader`, that sees what newsboat asks and gets."""
+    server = Relay()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.thread.join(5)
