@@ -23,6 +23,7 @@ entry bytes are theirs. No I/O.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 import unicodedata
@@ -243,6 +244,13 @@ class Searcher:
         if len(self.texts) > 2 * len(catalog.entries) + 1024:
             ids = {entry.id for entry in catalog.entries}
             self.texts = {key: value for key, value in self.texts.items() if key in ids}
+        # The folded texts of `catalog.entries` joined, in their order, and where each
+        # starts, once a search over every entry asked for them (`search`); kept while
+        # the catalog's tuple of entries is the same.
+        self.joined: str | None = None
+        self.starts: list[int] = []
+        if previous is not None and previous.catalog.entries is catalog.entries:
+            self.joined, self.starts = previous.joined, previous.starts
 
     def resolve(self, query: Query) -> Selection:
         """The groups a query names; `QueryError` (404) naming an unknown slug."""
@@ -290,16 +298,53 @@ class Searcher:
         else:
             candidates, others = iter(self.catalog.entries), []
         words, without, text = query.words, query.without, self.text
+        if not (words or without):
+            for entry in candidates:
+                if all(not names.isdisjoint(entry.names(k)) for k, names in others):
+                    yield entry
+            return
+        if not selection.groups and words:
+            yield from self.search(words, without)
+            return
+        first = words[0] if words else ""  # most entries fail on it: tested alone first
         for entry in candidates:
+            folded = text(entry)
+            if first not in folded:
+                continue
             if others and not all(not names.isdisjoint(entry.names(k)) for k, names in others):
                 continue
-            if words or without:
-                folded = text(entry)
-                if not all(word in folded for word in words):
-                    continue
-                if any(word in folded for word in without):
-                    continue
-            yield entry
+            if all(word in folded for word in words) and not any(
+                word in folded for word in without
+            ):
+                yield entry
+
+    def search(self, words: tuple[str, ...], without: tuple[str, ...]) -> Iterator[Entry]:
+        """The entries of the whole catalog, newest first, whose text holds every one
+        of `words` and none of `without`: the first word is looked for in the texts of
+        every entry joined into one string (the search runs in C: 30,000 entries in
+        about 3 ms, against 24 ms for a test entry by entry; benchmarks/query.py), each
+        place found checked in full."""
+        if self.joined is None:
+            texts = [self.text(entry) for entry in self.catalog.entries]
+            starts, at = [], 0
+            for folded in texts:
+                starts.append(at)
+                at += len(folded) + 1
+            self.joined, self.starts = "\0".join(texts), starts
+        joined, starts, entries = self.joined, self.starts, self.catalog.entries
+        first, at = words[0], 0
+        while True:
+            found = joined.find(first, at)
+            if found < 0:
+                return
+            n = bisect.bisect_right(starts, found) - 1
+            end = starts[n + 1] - 1 if n + 1 < len(starts) else len(joined)
+            folded = joined[starts[n] : end]
+            if all(word in folded for word in words) and not any(
+                word in folded for word in without
+            ):
+                yield entries[n]
+            at = end + 1
 
 
 def union(groups: Sequence[Group]) -> Iterator[Entry]:
