@@ -343,9 +343,7 @@ class Daemon:
             gc.freeze()
             self.frozen = self.builder
         if result.catalog is not None:
-            self.snapshot = Snapshot(
-                self.snapshot.version + 1, result.catalog, self.builder.config
-            )
+            self.snapshot = Snapshot(self.snapshot.version + 1, result.catalog, self.builder.config)
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
