@@ -47,7 +47,8 @@ from feeds.pages import (
     read_share,
 )
 from feeds.publish import Publisher, remove_temporaries, write_atomic
-from feeds.query import Searcher, named_files, named_specs
+from feeds.query import Searcher
+from feeds.queryrender import named_files, named_specs
 from feeds.seeds import check_folder, seed_names
 from feeds.site import (
     CategoryLinks,

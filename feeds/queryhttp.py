@@ -30,16 +30,8 @@ from dataclasses import dataclass
 from feeds.config import Config
 from feeds.http import MEDIA_TYPES, NOT_FOUND, REVALIDATE, Answer, Version, answer
 from feeds.model import Catalog
-from feeds.query import (
-    FEED_PATH,
-    FORMATS,
-    QueryError,
-    Searcher,
-    error_page,
-    query_from_string,
-    query_spec,
-    render_query,
-)
+from feeds.query import FEED_PATH, FORMATS, QueryError, Searcher, query_from_string
+from feeds.queryrender import error_page, query_spec, render_query
 from feeds.site import page
 from feeds.writer import Writer
 

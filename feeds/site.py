@@ -76,7 +76,7 @@ def front_pages(
     specs: list[FeedSpec], config: Config, site_title: str, named: Sequence[FeedSpec] = ()
 ) -> dict[str, bytes]:
     """The index, the OPML list of feeds and the stylesheet. `named`: the static
-    copies of named feeds cut to measure (`feeds.query.named_specs`)."""
+    copies of named feeds cut to measure (`feeds.queryrender.named_specs`)."""
     return {
         INDEX: index_page(specs, site_title, named),
         OPML: opml_document(specs, config, site_title, named),
