@@ -179,7 +179,9 @@ class Builder:
         self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
         self.pages: set[str] = set()  # index, OPML and month pages
         self.boundaries = Boundaries(config.feed_size)
-        # Named feeds cut to measure (`feeds.toml`): made again at every build.
+        # Named feeds cut to measure (`feeds.toml`): made again at every build. The
+        # searcher of the catalog built last answers them, and the daemon hands it
+        # on to the server for the feeds cut to measure on request.
         self.searcher: Searcher | None = None
         self.named: list[FeedSpec] = []
         self.named_paths: set[str] = set()

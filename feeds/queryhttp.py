@@ -1,7 +1,7 @@
 """What the origin answers for a feed cut to measure (`/feed.atom?...`): no sockets here.
 
-The daemon hands over its current catalog with a version number (`Snapshot`, from
-a callable given to the server); a request is answered from it:
+The daemon hands over its current catalog's searcher, warmed, with a version number
+(`Snapshot`, from a callable given to the server); a request is answered from it:
 - 200 with the feed, when the query string is the query's canonical form;
 - 301 to the canonical form otherwise, with a relative `Location` built from the
   path and the query alone (never from the Host header);
@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 from feeds.config import Config
 from feeds.http import MEDIA_TYPES, NOT_FOUND, REVALIDATE, Answer, Version, answer
-from feeds.model import Catalog
 from feeds.query import FEED_PATH, FORMATS, QueryError, Searcher, query_from_string
 from feeds.queryrender import error_page, query_spec, render_query
 from feeds.site import page
@@ -41,11 +40,12 @@ ROUTES = tuple(f"/{FEED_PATH}.{fmt}" for fmt in FORMATS)
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """What the daemon publishes now: its catalog (None before the first build),
-    a number that changes with it, and the settings it was built with."""
+    """What the daemon publishes now: the searcher of its catalog (None before the
+    first build), warmed (`Searcher.warm`) so that no request folds the whole
+    catalog, a number that changes with it, and the settings it was built with."""
 
     version: int
-    catalog: Catalog | None
+    searcher: Searcher | None
     config: Config
 
 
@@ -60,7 +60,6 @@ class QueryAnswers:
         self.lock = threading.Lock()
         self.version = -1
         self.config: Config | None = None
-        self.searcher: Searcher | None = None
         self.writer: Writer | None = None
         # (format, canonical query) -> (catalog version, the answer's version)
         self.kept: OrderedDict[tuple[str, str], tuple[int, Version]] = OrderedDict()
@@ -76,9 +75,9 @@ class QueryAnswers:
         self, fmt: str, query_string: str, method: str, headers: Mapping[str, str]
     ) -> Answer:
         snapshot = self.current()
-        if snapshot.catalog is None:
+        if snapshot.searcher is None:
             return html_answer(503, not_ready_page(), method, "no-store", {"retry-after": "1"})
-        searcher, writer = self._follow(snapshot)
+        searcher, writer = snapshot.searcher, self._follow(snapshot)
         config = snapshot.config
         try:
             query = query_from_string(query_string, config.feed_size)
@@ -118,12 +117,11 @@ class QueryAnswers:
         self._keep(key, snapshot.version, version)
         return answer(version, method, headers)
 
-    def _follow(self, snapshot: Snapshot) -> tuple[Searcher, Writer]:
-        """The searcher and writer of the snapshot's catalog and settings."""
-        assert snapshot.catalog is not None
-        if snapshot.version != self.version or self.searcher is None or self.writer is None:
-            self.searcher = Searcher(snapshot.catalog, self.searcher)
-            entries = len(snapshot.catalog.entries)
+    def _follow(self, snapshot: Snapshot) -> Writer:
+        """The writer for the snapshot's catalog and settings."""
+        assert snapshot.searcher is not None
+        if snapshot.version != self.version or self.writer is None:
+            entries = len(snapshot.searcher.catalog.entries)
             if (
                 self.writer is None
                 or snapshot.config != self.config
@@ -131,7 +129,7 @@ class QueryAnswers:
             ):  # new settings, or fragments of many entries gone: start afresh
                 self.writer = Writer(snapshot.config)
             self.version, self.config = snapshot.version, snapshot.config
-        return self.searcher, self.writer
+        return self.writer
 
     def _keep(self, key: tuple[str, str], catalog_version: int, version: Version) -> None:
         old = self.kept.pop(key, None)

@@ -114,7 +114,8 @@ class Daemon:
         self.metrics = Metrics()
         self.after_publish: AfterPublish | None = None
         # The catalog published now, for the feeds cut to measure (`feeds.queryhttp`):
-        # replaced whole after each build that published, read by the server's threads.
+        # its searcher, the builder's, replaced whole after each build that published
+        # and read by the server's threads.
         self.snapshot = Snapshot(0, None, self.config)
 
     def current(self) -> Snapshot:
@@ -342,8 +343,6 @@ class Daemon:
             # collections never walk the whole archive; `new_builder` hands it back.
             gc.freeze()
             self.frozen = self.builder
-        if result.catalog is not None:
-            self.snapshot = Snapshot(self.snapshot.version + 1, result.catalog, self.builder.config)
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
@@ -354,6 +353,14 @@ class Daemon:
                 log.log(ISSUE_LOG_LEVELS[issue.level], "%s", issue)
         log.info("%s (%s): %s", "recovered" if recovered else "rebuilt", why, result.summary())
         self.push(result)
+        if result.catalog is not None and self.builder.searcher is not None:
+            # What a query over every entry needs is made here, after the files are
+            # published and before the server sees the new catalog, so that no
+            # request pays for it (`Searcher.warm`).
+            searcher = self.builder.searcher
+            if self.serve:
+                searcher.warm()
+            self.snapshot = Snapshot(self.snapshot.version + 1, searcher, self.builder.config)
 
     def fail(self, message: str, *, retry: bool = True) -> None:
         """Record why the last build did not publish; log it once (a repeat of the

@@ -252,8 +252,57 @@ def test_a_new_catalog_folds_only_new_entries() -> None:
     first.select(first.resolve(query_from_string("q=x", 50)), 50)
     kept = {key: value[1] for key, value in first.texts.items()}
     second = Searcher(SMALL, first)
-    assert second.texts is first.texts
+    assert second.texts is not first.texts  # each its own: one is read while one is made
     assert {key: value[1] for key, value in second.texts.items()} == kept
+    assert all(value[1] is kept[key] for key, value in second.texts.items())
+
+
+def test_a_warmed_searcher_answers_without_folding_or_changing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After `warm`, a query over every entry (or over a group) folds nothing and
+    changes nothing in the searcher: the daemon warms each new one before the server
+    reads it, and makes the next one from it meanwhile."""
+    searcher = Searcher(CORPUS).warm()
+    texts, lined = dict(searcher.texts), searcher.lined
+    assert lined is not None
+    assert len(lined) == len(CORPUS.entries)
+
+    def no_folding(text: str) -> str:
+        raise AssertionError(f"folded {text[:40]!r} after warm")
+
+    queries = [
+        query_from_string(query_string, 50)
+        for query_string in (
+            "q=osce",
+            "q=police&not=serbia",
+            "not=osce",
+            "q=zzzz",
+            "topic=policing&q=od",
+        )
+    ]
+    monkeypatch.setattr("feeds.query.fold", no_folding)
+    found = [searcher.select(searcher.resolve(query), 50) for query in queries]
+    monkeypatch.undo()
+    assert [list(entries) for entries in found] == [reference(CORPUS, q, 50) for q in queries]
+    assert searcher.texts == texts
+    assert searcher.lined is lined
+
+
+def test_texts_beyond_latin_1_are_searched_as_the_words_they_hold() -> None:
+    """A Cyrillic name keeps its letters when folded (only its marks go): its word
+    is found, and only where the whole word's letters are."""
+    catalog = merge_items(
+        [
+            record("Визит в Москву", 3, "Встреча."),
+            record("Moscow visit", 2, "Meeting in Moskva."),
+            record("Другое", 1, "Ничего."),
+        ]
+    )
+    assert ask(catalog, "q=москву") == ["Визит в Москву"]
+    assert ask(catalog, "q=Визит") == ["Визит в Москву"]
+    assert ask(catalog, "q=moskva") == ["Moscow visit"]
+    assert ask(catalog, "not=москву") == ["Moscow visit", "Другое"]
 
 
 # --- titles and documents -------------------------------------------------------------

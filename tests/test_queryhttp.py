@@ -14,6 +14,8 @@ from urllib.parse import urlencode, urljoin
 
 import pytest
 
+from feeds.config import Config
+
 from .conftest import SAMPLE_SEEDS
 from .daemon import HEADER, Daemon, free_port, parse_feed, wait_for
 from .test_reader import NEWSBOAT, Newsboat, Relay
@@ -370,3 +372,34 @@ def running_relay() -> Iterator[Relay]:
         server.shutdown()
         server.server_close()
         server.thread.join(5)
+
+
+def test_the_daemon_hands_the_server_a_warmed_searcher_of_what_it_published(
+    config: Config,
+) -> None:
+    """After each publish the daemon folds and joins the texts a query over every
+    entry needs, before the server sees the new catalog: the first such request
+    after a publish costs no more than any other (benchmarks/query.py)."""
+    from feeds.watch import Daemon as InProcess
+
+    daemon = InProcess(lambda: config, poll=True, serve=True)
+    assert daemon.current().searcher is None  # 503 until the first build
+    daemon.rebuild("start")
+    assert daemon.last is not None
+    first = daemon.current()
+    assert first.searcher is not None
+    assert first.searcher.catalog is daemon.last.catalog
+    assert first.searcher.lined is not None  # warmed
+    assert first.config == config
+
+    (config.seeds / "cut.txt").write_text(CUT_PAGE, encoding="utf-8")
+    daemon.rebuild("a new page", {"cut.txt"})
+    now = daemon.current()
+    assert now.version > first.version
+    assert now.searcher is not None
+    assert now.searcher.catalog is daemon.last.catalog
+    assert now.searcher.lined is not None
+    assert len(now.searcher.lined) == len(first.searcher.catalog.entries) + len(
+        CUT_PAGE.split("Publishing date:")[1:]
+    )
+    assert first.searcher.lined is not now.searcher.lined
