@@ -20,6 +20,7 @@ whose bytes did not change keeps its Last-Modified.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -35,6 +36,10 @@ from feeds.site import page
 from feeds.writer import Writer
 
 CACHE_BYTES = 16 * 1024 * 1024  # answers kept, both representations counted
+# gzip level of answers, made at each new catalog version rather than once per file
+# as published files are (level 6): for the largest answer (500 entries, 580 KB),
+# level 3 takes 3.5 ms and gives 72 KB where level 6 takes 12 ms and gives 57 KB.
+QUERY_GZIP_LEVEL = 3
 ROUTES = tuple(f"/{FEED_PATH}.{fmt}" for fmt in FORMATS)
 
 
@@ -112,8 +117,8 @@ class QueryAnswers:
             modified=modified,
             media_type=MEDIA_TYPES[f".{fmt}"],
             cache_control=REVALIDATE,
+            gzipped=gzip.compress(body, QUERY_GZIP_LEVEL, mtime=0),
         )
-        version.gzip_body()
         self._keep(key, snapshot.version, version)
         return answer(version, method, headers)
 

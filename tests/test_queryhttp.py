@@ -5,6 +5,7 @@ bad queries, and answers that follow the seeds."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from urllib.parse import urlencode, urljoin
 import pytest
 
 from feeds.config import Config
+from feeds.http import GZIP_LEVEL
+from feeds.queryhttp import QUERY_GZIP_LEVEL
 
 from .conftest import SAMPLE_SEEDS
 from .daemon import HEADER, Daemon, free_port, parse_feed, wait_for
@@ -219,6 +222,10 @@ def test_validators_preconditions_and_head(cut: Daemon) -> None:
     zipped = cut.get(path, Accept_Encoding="gzip")
     assert zipped.headers["content-encoding"] == "gzip"
     assert zipped.headers["etag"] == etag[:-1] + '-gzip"'
+    # Compressed once per answer at a cheap level (a fixed one: same bytes, same gzip).
+    assert gzip.decompress(zipped.body) == plain.body
+    assert zipped.body == gzip.compress(plain.body, QUERY_GZIP_LEVEL, mtime=0)
+    assert zipped.body != gzip.compress(plain.body, GZIP_LEVEL, mtime=0)  # the files' level
     assert cut.get(path, If_None_Match=etag).status == 304
     assert cut.get(path, If_None_Match=zipped.headers["etag"], Accept_Encoding="gzip").status == 304
     assert cut.get(path, If_None_Match='"other"').status == 200
