@@ -47,6 +47,8 @@ from feeds.pages import (
     read_share,
 )
 from feeds.publish import Publisher, remove_temporaries, write_atomic
+from feeds.query import Searcher
+from feeds.queryrender import named_files, named_specs
 from feeds.seeds import check_folder, seed_names
 from feeds.site import (
     CategoryLinks,
@@ -177,6 +179,12 @@ class Builder:
         self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
         self.pages: set[str] = set()  # index, OPML and month pages
         self.boundaries = Boundaries(config.feed_size)
+        # Named feeds cut to measure (`feeds.toml`): made again at every build. The
+        # searcher of the catalog built last answers them, and the daemon hands it
+        # on to the server for the feeds cut to measure on request.
+        self.searcher: Searcher | None = None
+        self.named: list[FeedSpec] = []
+        self.named_paths: set[str] = set()
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         # The cyclic garbage collector is paused while building: a build makes about a
@@ -213,12 +221,20 @@ class Builder:
             else:
                 withdrawn = sum(1 for _, after in change.entries if after is None)
             check_withdrawal(withdrawn, self.published, self.config)
+        self.searcher = Searcher(catalog, self.searcher)
+        self.named, named_issues = named_specs(catalog, self.config, self.searcher)
+        named = named_files(self.named, self.writer)
         if first:
             paths, streams = self._render_everything(catalog)
+            paths.extend(named)
+            streams[0] = itertools.chain(streams[0], named.items())
             report = self.publisher.sync(streams[0], paths, forked=streams[1:])
         else:
             written, removed = self._render_change(catalog, change)
+            written.update(named)
+            removed.extend(self.named_paths - named.keys())
             report = self.publisher.apply(written, removed)
+        self.named_paths = set(named)
         self.good_changed.clear()
         self.published = len(catalog.entries)
         if self.issues is None or any(m is not None for m in moved):
@@ -231,7 +247,7 @@ class Builder:
         return BuildResult(
             catalog=catalog,
             items=len(catalog.entries),
-            issues=self.issues,
+            issues=(*self.issues, *named_issues),
             report=report,
             seeds=len(self.seeds),
             seconds=time.perf_counter() - started,
@@ -335,7 +351,7 @@ class Builder:
             self.feeds.setdefault(doc.feed.path, {})[doc.name] = (document_key(doc), made)
             paths.extend(made)
         pages = months(catalog.entries)
-        front = front_pages(specs, self.config, SITE_TITLE)
+        front = front_pages(specs, self.config, SITE_TITLE, self.named)
         state = self._state_files()
         self.pages = {*front, *pages}
         paths.extend([*front, *pages, *state])
@@ -409,8 +425,8 @@ class Builder:
             removed.extend(p for _, paths in before.values() for p in paths if p not in now)
 
         pages = {
-            INDEX: index_page(specs, SITE_TITLE),
-            OPML: opml_document(specs, self.config, SITE_TITLE),
+            INDEX: index_page(specs, SITE_TITLE, self.named),
+            OPML: opml_document(specs, self.config, SITE_TITLE, self.named),
         }
         months = {month_path(e) for pair in change.entries for e in pair if e is not None}
         for month in months:

@@ -89,6 +89,13 @@ COMMON = (
         metavar="URL",
         help="WebSub hub: announced in every feed; the daemon notifies it of changes.",
     ),
+    _setting(
+        "--queries",
+        setting="queries",
+        metavar="FILE",
+        help="Named feeds cut to measure, published as static files in queries/: a TOML "
+        'file with a [feeds] table of name = "query" (a missing file: none).',
+    ),
     click.option(
         "--config",
         "config_file",

@@ -12,6 +12,7 @@ import datetime as dt
 import ipaddress
 import logging
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -59,6 +60,12 @@ class Config:
     # once is held until confirmed (an emptied seeds folder is no reason to empty
     # every feed); 100 never holds.
     max_withdraw: int = 50
+    # Named feeds cut to measure, published as static files (`queries/NAME.atom` ...):
+    # a TOML file with a `[feeds]` table of `name = "query"` (a missing file: none).
+    queries: Path = Path("feeds.toml")
+    # The named queries read from `queries`, as (name, query string), sorted by name:
+    # not a setting of its own (`load_config` fills it in).
+    named_queries: tuple[tuple[str, str], ...] = ()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -69,8 +76,8 @@ class Config:
         return dt.time.fromisoformat(self.day_time)
 
 
-SETTINGS = {f.name: f for f in fields(Config)}
-PATH_SETTINGS = frozenset({"seeds", "public"})
+SETTINGS = {f.name: f for f in fields(Config) if f.name != "named_queries"}
+PATH_SETTINGS = frozenset({"seeds", "public", "queries"})
 
 
 def load_config(
@@ -100,7 +107,36 @@ def load_config(
     config = config_from_values(values)
     if "base_url" not in values:
         config = replace(config, base_url=default_base_url(config.host, config.port))
-    return config
+    return replace(config, named_queries=read_named_queries(config.queries))
+
+
+def read_named_queries(path: Path) -> tuple[tuple[str, str], ...]:
+    """The `[feeds]` table of a `feeds.toml`: name = "query string" (or an address
+    ending with one, as the form's page shows it). A missing file names none."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ()
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    unknown = sorted(set(data) - {"feeds"})
+    table = data.get("feeds", {})
+    if unknown or not isinstance(table, dict):
+        raise ConfigError(f'{path}: expected one [feeds] table of name = "query"')
+    rows = []
+    for name, value in sorted(table.items()):
+        if not isinstance(value, str) or not QUERY_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{path}: feeds.{name}: a name of lower-case letters, digits and -, "
+                "and a query string"
+            )
+        rows.append((name, value.rpartition("?")[2]))
+    return tuple(rows)
+
+
+QUERY_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 
 
 def default_base_url(host: str, port: int) -> str:

@@ -58,6 +58,9 @@ class FeedSpec:
     title: str
     subtitle: str
     entries: tuple[Entry, ...]  # every entry, newest first
+    # The canonical query of a feed cut to measure (`feeds.query`), whose address is
+    # `path.FORMAT?query`; "" for the published feeds.
+    query: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,7 @@ class Document:
         return (self.name, self.previous, self.next)
 
     def path(self, fmt: str) -> str:
-        return archive_path(self.feed.path, self.name) if self.name else f"{self.feed.path}.{fmt}"
+        return archive_path(self.feed.path, self.name) if self.name else address(self.feed, fmt)
 
 
 def feed_path(kind: Kind | None, slug: str = "") -> str:
@@ -88,7 +91,13 @@ def feed_path(kind: Kind | None, slug: str = "") -> str:
 
 
 def feed_page_path(spec: FeedSpec) -> str:
-    return f"{spec.path}.html"
+    return address(spec, "html")
+
+
+def address(spec: FeedSpec, fmt: str) -> str:
+    """Where a feed is in one format, relative to the base URL: `topics/policing.atom`,
+    or, for a feed cut to measure, `feed.atom?topic=policing`."""
+    return f"{spec.path}.{fmt}?{spec.query}" if spec.query else f"{spec.path}.{fmt}"
 
 
 def archive_path(path: str, name: str) -> str:

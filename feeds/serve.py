@@ -46,6 +46,7 @@ from feeds.http import (
     resolve,
 )
 from feeds.metrics import Metrics
+from feeds.queryhttp import ROUTES, QueryAnswers, Snapshot
 
 log = logging.getLogger("feeds.serve")
 
@@ -63,9 +64,13 @@ def make_app(
     *,
     feed_size: int = 50,
     metrics: Metrics | None = None,
+    catalog: Callable[[], Snapshot] | None = None,
 ) -> ASGIApp:
+    """`catalog`: the daemon's current catalog, for the feeds cut to measure
+    (`/feed.atom?...`, `feeds.queryhttp`); without it, those are 404."""
     files = Files(public, feed_size)
     metrics = metrics or Metrics()
+    queries = QueryAnswers(catalog) if catalog is not None else None
 
     async def show_metrics(request: Request) -> Response:
         body, media_type = metrics.render()
@@ -116,10 +121,21 @@ def make_app(
         finally:
             del reading[path]
 
+    async def serve_query(request: Request) -> Response:
+        assert queries is not None
+        fmt = request.scope["path"].rpartition(".")[2]
+        query_string = request.scope["query_string"].decode("utf-8", "replace")
+        found = await run_in_threadpool(
+            queries.answer, fmt, query_string, request.method, request_fields(request)
+        )
+        return response(found)
+
+    query_routes = [Route(path, serve_query, methods=["GET", "HEAD"]) for path in ROUTES]
     app = Starlette(
         routes=[
             Route("/healthz", health, methods=["GET", "HEAD"]),
             Route("/metrics", show_metrics, methods=["GET", "HEAD"]),
+            *(query_routes if queries is not None else []),
             Route("/{path:path}", serve_file, methods=["GET", "HEAD"]),
         ]
     )
@@ -279,6 +295,7 @@ class Server:
         max_connections: int | None = None,
         head_timeout: float = HEAD_TIMEOUT,
         metrics: Metrics | None = None,
+        catalog: Callable[[], Snapshot] | None = None,
     ) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.create_server(
@@ -289,7 +306,7 @@ class Server:
         limits = {"max_connections": self.max_connections, "head_timeout": head_timeout}
         protocol = type("Connection", (Connection,), limits)
         config = uvicorn.Config(
-            make_app(public, status, feed_size=feed_size, metrics=metrics),
+            make_app(public, status, feed_size=feed_size, metrics=metrics, catalog=catalog),
             http=protocol,
             log_config=None,
             access_log=access_log,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 
 from feeds.config import Config
@@ -30,13 +30,21 @@ from feeds.layout import (
 from feeds.model import MONTH_NAMES, Catalog, Entry, Kind
 
 MONTH_PAGE_SHAPE = "items/YYYY/MM.html"  # where every month page sits (`month_path`)
-HEADINGS = {
+NAMED = "named"  # the named feeds cut to measure, in `by_kind`
+HEADINGS: dict[Kind | str | None, str] = {
     None: "Everything",
+    NAMED: "Chosen feeds (cut to measure)",
     Kind.TOPIC: "Topics (What we do)",
     Kind.MISSION: "Missions and offices (Where we are)",
     Kind.TYPE: "Content types",
 }
-ANCHORS = {None: "everything", Kind.TOPIC: "topics", Kind.MISSION: "missions", Kind.TYPE: "types"}
+ANCHORS = {
+    None: "everything",
+    NAMED: "chosen",
+    Kind.TOPIC: "topics",
+    Kind.MISSION: "missions",
+    Kind.TYPE: "types",
+}
 STYLESHEET = "style.css"  # one file for every page: cached once by browsers
 STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#222}
@@ -48,24 +56,30 @@ a{color:#0b5394}.meta{color:#666;font-size:.9rem}.nowrap{white-space:nowrap}
 border:1px solid #c8d6e5;border-radius:4px;text-decoration:none}
 nav a{margin-right:1rem}code{word-break:break-all;background:#f4f6f8;padding:.1rem .3rem}
 dt{font-weight:600;margin-top:.6rem}dd{margin:0}
+form select,form input,form button{font:inherit;max-width:100%}
 @media (min-width:64rem){body{max-width:66rem}
 ul.feeds{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem}}
 """.strip()
 
 
-def render_site(catalog: Catalog, config: Config, site_title: str) -> dict[str, bytes]:
-    files = front_pages(feed_specs(catalog, site_title), config, site_title)
+def render_site(
+    catalog: Catalog, config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> dict[str, bytes]:
+    files = front_pages(feed_specs(catalog, site_title), config, site_title, named)
     links = month_links({(group.kind, group.name): group.slug for group in catalog.groups})
     for path, entries in months(catalog.entries).items():
         files[path] = month_page(path, entries, links)
     return files
 
 
-def front_pages(specs: list[FeedSpec], config: Config, site_title: str) -> dict[str, bytes]:
-    """The index, the OPML list of feeds and the stylesheet."""
+def front_pages(
+    specs: list[FeedSpec], config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> dict[str, bytes]:
+    """The index, the OPML list of feeds and the stylesheet. `named`: the static
+    copies of named feeds cut to measure (`feeds.queryrender.named_specs`)."""
     return {
-        INDEX: index_page(specs, site_title),
-        OPML: opml_document(specs, config, site_title),
+        INDEX: index_page(specs, site_title, named),
+        OPML: opml_document(specs, config, site_title, named),
         STYLESHEET: (STYLE + "\n").encode(),
     }
 
@@ -126,20 +140,24 @@ def autodiscovery(spec: FeedSpec, root: str) -> str:
     )
 
 
-def by_kind(specs: list[FeedSpec]) -> Iterator[tuple[Kind | None, list[FeedSpec]]]:
-    """The feeds in the order of the index: everything, topics, missions, types."""
-    for kind in (None, *Kind):
-        chosen = [spec for spec in specs if spec.kind is kind]
+def by_kind(
+    specs: list[FeedSpec], named: Sequence[FeedSpec] = ()
+) -> Iterator[tuple[Kind | str | None, list[FeedSpec]]]:
+    """The feeds in the order of the index: everything, the named feeds (`NAMED`),
+    topics, missions, types."""
+    for kind in (None, NAMED, *Kind):
+        chosen = list(named) if kind is NAMED else [spec for spec in specs if spec.kind is kind]
         if chosen:
             yield kind, chosen
 
 
-def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
+def index_page(specs: list[FeedSpec], site_title: str, named: Sequence[FeedSpec] = ()) -> bytes:
     head = autodiscovery(specs[0], "")
-    groups = list(by_kind(specs))
+    groups = list(by_kind(specs, named))
     nav = " ".join(
         f'<a href="#{ANCHORS[kind]}">{HEADINGS[kind].split(" (")[0]}</a>' for kind, _ in groups[1:]
     )
+    nav += ' <a href="#compose">Compose a feed</a>'
     sections = [
         f"<h1>{escape(site_title)}</h1>\n"
         "<p>Feeds of the OSCE's news and press releases: everything, or one topic, "
@@ -153,7 +171,53 @@ def index_page(specs: list[FeedSpec], site_title: str) -> bytes:
         sections.append(
             f'<h2 id="{ANCHORS[kind]}">{HEADINGS[kind]}</h2>\n<ul class="feeds">\n{rows}</ul>\n'
         )
+    sections.append(compose_form(specs))
     return page(INDEX, site_title, "".join(sections), head)
+
+
+MAX_LIMIT = 500  # `feeds.query.MAX_LIMIT` (that module imports this one)
+# The form's fields: query parameter, label, kind (for a choice among the feeds).
+FORM_CHOICES = (
+    ("mission", "Mission or office", Kind.MISSION),
+    ("topic", "Topic", Kind.TOPIC),
+    ("type", "Content type", Kind.TYPE),
+)
+
+
+def compose_form(specs: list[FeedSpec]) -> str:
+    """A plain form (GET, no script) that composes a feed cut to measure: one
+    mission, topic and content type (any, when left alone), words in and out, and
+    how many items. `feed.html` is answered by the daemon (`feeds.query`); the page
+    says so, since this index is also published where no daemon runs."""
+    fields = []
+    for name, label, kind in FORM_CHOICES:
+        options = "".join(
+            f'<option value="{escape(spec.path.rpartition("/")[2])}">{escape(spec.name)}</option>'
+            for spec in specs
+            if spec.kind is kind
+        )
+        fields.append(
+            f'<p><label for="compose-{name}">{label}</label><br>'
+            f'<select id="compose-{name}" name="{name}"><option value="">Any</option>'
+            f"{options}</select></p>\n"
+        )
+    return (
+        '<h2 id="compose">Compose a feed</h2>\n'
+        "<p>Choose a mission, a topic, a content type, words that must or must not appear, "
+        "or any of these together, and get the feed of the items that match. "
+        "Such feeds are answered by the osce-feeds server; a copy of this site on a plain "
+        "web server offers only the feeds listed above.</p>\n"
+        '<form id="compose-form" action="feed.html" method="get">\n'
+        + "".join(fields)
+        + '<p><label for="compose-q">With all of these words</label><br>'
+        '<input id="compose-q" name="q" type="text"></p>\n'
+        '<p><label for="compose-not">Without any of these words</label><br>'
+        '<input id="compose-not" name="not" type="text"></p>\n'
+        f'<p><label for="compose-limit">How many of the newest items (at most {MAX_LIMIT}; '
+        "left empty, as many as the feeds above hold)</label><br>"
+        f'<input id="compose-limit" name="limit" type="number" min="1" max="{MAX_LIMIT}"></p>\n'
+        '<p><button type="submit">Show the feed</button></p>\n</form>\n'
+    )
 
 
 def index_row(spec: FeedSpec) -> str:
@@ -252,7 +316,9 @@ class CategoryLinks:
         return made
 
 
-def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> bytes:
+def opml_document(
+    specs: list[FeedSpec], config: Config, site_title: str, named: Sequence[FeedSpec] = ()
+) -> bytes:
     home = escape(config.base_url + INDEX, quote=True)
 
     def outline(spec: FeedSpec) -> str:
@@ -270,7 +336,7 @@ def opml_document(specs: list[FeedSpec], config: Config, site_title: str) -> byt
         '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n  <head>\n'
         f"    <title>{escape(site_title)}</title>\n  </head>\n  <body>\n"
     ]
-    for kind, chosen in by_kind(specs):
+    for kind, chosen in by_kind(specs, named):
         rows = "".join(outline(spec) for spec in chosen)
         parts.append(f'    <outline text="{escape(HEADINGS[kind])}">\n{rows}    </outline>\n')
     parts.append("  </body>\n</opml>\n")

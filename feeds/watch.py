@@ -37,6 +37,7 @@ from feeds.metrics import Metrics
 from feeds.model import BuildResult, Level
 from feeds.publish import PublishFailed, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.queryhttp import Snapshot
 from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
 from feeds.store import AlreadyRunning, exclusive_lock
 
@@ -112,6 +113,13 @@ class Daemon:
         self.hub: HubNotifier | None = None
         self.metrics = Metrics()
         self.after_publish: AfterPublish | None = None
+        # The catalog published now, for the feeds cut to measure (`feeds.queryhttp`):
+        # its searcher, the builder's, replaced whole after each build that published
+        # and read by the server's threads.
+        self.snapshot = Snapshot(0, None, self.config)
+
+    def current(self) -> Snapshot:
+        return self.snapshot
 
     # --- called from other threads and signal handlers ---
 
@@ -185,6 +193,7 @@ class Daemon:
                     access_log=log.isEnabledFor(logging.DEBUG),
                     feed_size=self.config.feed_size,
                     metrics=self.metrics,
+                    catalog=self.current,
                 )
             except OSError as error:
                 log.error(
@@ -344,6 +353,14 @@ class Daemon:
                 log.log(ISSUE_LOG_LEVELS[issue.level], "%s", issue)
         log.info("%s (%s): %s", "recovered" if recovered else "rebuilt", why, result.summary())
         self.push(result)
+        if result.catalog is not None and self.builder.searcher is not None:
+            # What a query over every entry needs is made here, after the files are
+            # published and before the server sees the new catalog, so that no
+            # request pays for it (`Searcher.warm`).
+            searcher = self.builder.searcher
+            if self.serve:
+                searcher.warm()
+            self.snapshot = Snapshot(self.snapshot.version + 1, searcher, self.builder.config)
 
     def fail(self, message: str, *, retry: bool = True) -> None:
         """Record why the last build did not publish; log it once (a repeat of the

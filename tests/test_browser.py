@@ -6,7 +6,9 @@ topic or mission and subscribe to it in two clicks, index -> feed page -> subscr
 (the index carries the subscribe links too). Chromium renders the pages (`--dump-dom`
 gives the DOM after rendering) and screenshots the index at a phone's and a desktop's
 size; the screenshots are kept in `tests/artifacts/` (git-ignored) for a person to look
-at. Without chromium (`apt-get install chromium`) these tests are skipped.
+at. A person's use of the index's form to compose a feed is driven over the DevTools
+protocol (`DevTools`): fields chosen, a word typed, the form sent. Without chromium
+(`apt-get install chromium`) these tests are skipped.
 
 Every chromium runs in a process group of its own with a fresh profile and a timeout,
 and the group is killed after each run, whatever happened.
@@ -15,24 +17,29 @@ and the group is killed after each run, whatever happened.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import struct
 import subprocess
 import tempfile
 import time
+import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
+from websockets.sync.client import connect
 
 from .conftest import SAMPLE_SEEDS
 from .daemon import Daemon, request, sample_daemon
@@ -458,3 +465,199 @@ def test_index_screenshot(browser: Browser, site: Daemon, screen: str) -> None:
     assert count < 0.99 * width * height, f"{path}: almost all one colour"
     cut = rows_reaching_the_right_edge(rows, bpp)
     assert cut == [], f"{path}: content runs off the right edge in rows {cut[0]}-{cut[-1]}"
+
+
+# --- 4. a feed cut to measure, composed with the index's form -------------------------------
+
+DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")
+
+
+class DevTools:
+    """One chromium driven over the Chrome DevTools Protocol: started with
+    `--remote-debugging-port=0`, its websocket address read from its stderr, one page
+    target attached (flat sessions), commands sent and answered in order."""
+
+    def __init__(self, binary: str, profiles: Path) -> None:
+        self.profile = Path(tempfile.mkdtemp(prefix="profile-", dir=profiles))
+        self.stderr = self.profile.parent / f"{self.profile.name}.stderr"
+        argv = [
+            binary,
+            *CHROMIUM_FLAGS,
+            "--remote-debugging-port=0",
+            f"--user-data-dir={self.profile}",
+            "about:blank",
+        ]
+        with open(self.stderr, "wb") as err:  # a file: chromium never blocks on a full pipe
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,  # its own process group, killed as one in `close`
+            )
+        self.ids = itertools.count(1)
+        self.stack = contextlib.ExitStack()  # the websocket, closed in `close`
+        try:
+            address = self.wait_for_address()
+            self.socket = self.stack.enter_context(connect(address, max_size=None, open_timeout=5))
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            attached = self.call("Target.attachToTarget", targetId=target, flatten=True)
+            self.session = attached["sessionId"]
+        except BaseException:
+            self.close()
+            raise
+
+    def wait_for_address(self) -> str:
+        deadline = time.monotonic() + CHROMIUM_TIMEOUT
+        while time.monotonic() < deadline:
+            found = DEVTOOLS_LINE.search(self.stderr.read_text(errors="replace"))
+            if found:
+                return found.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        tail = self.stderr.read_text(errors="replace")[-2000:]
+        pytest.fail(f"chromium gave no DevTools address (exit {self.proc.poll()}):\n{tail}")
+
+    def call(self, method: str, *, session: bool = False, **params: object) -> dict[str, Any]:
+        """Send one command (to the page with `session`) and return its result; the
+        events that arrive meanwhile are not needed here and are dropped."""
+        ident = next(self.ids)
+        message: dict[str, object] = {"id": ident, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self.session
+        self.socket.send(json.dumps(message))
+        deadline = time.monotonic() + CHROMIUM_TIMEOUT
+        while True:
+            reply = json.loads(self.socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if reply.get("id") == ident:
+                assert "error" not in reply, (method, params, reply["error"])
+                result: dict[str, Any] = reply["result"]
+                return result
+
+    def evaluate(self, expression: str) -> Any:
+        """The value of a script expression in the page (awaited if a promise)."""
+        result = self.call(
+            "Runtime.evaluate",
+            session=True,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
+        assert "exceptionDetails" not in result, (expression, result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def wait_for_page(self, path: str) -> str:
+        """Wait until the page shown is at `path` and loaded; its address."""
+        check = (
+            f"document.readyState === 'complete' && location.pathname === {json.dumps(path)}"
+            " ? location.href : ''"
+        )
+        deadline = time.monotonic() + CHROMIUM_TIMEOUT
+        while time.monotonic() < deadline:
+            href = self.evaluate(check)
+            if href:
+                return str(href)
+            time.sleep(0.05)
+        pytest.fail(f"no loaded page at {path}; the page is {self.evaluate('location.href')}")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stack.close()
+        kill_group(self.proc)
+        shutil.rmtree(self.profile, ignore_errors=True)
+        left = processes_mentioning(str(self.profile))
+        deadline = time.monotonic() + 5
+        while left and time.monotonic() < deadline:  # SIGKILLed, not yet gone
+            time.sleep(0.05)
+            left = processes_mentioning(str(self.profile))
+        self.stderr.unlink(missing_ok=True)
+        assert left == [], f"chromium left processes behind: {left}"
+
+
+@pytest.fixture
+def devtools(browser: Browser) -> Iterator[DevTools]:
+    driven = DevTools(browser.binary, browser.profiles)
+    try:
+        yield driven
+    finally:
+        driven.close()
+
+
+def folded(text: str) -> str:
+    """Lower case without diacritics, for the expectation below."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isascii())
+
+
+METADATA = ("Content type:", "Where we are:", "What we do:")
+
+
+def sample_items() -> list[dict[str, str]]:
+    """Every item of the sample seeds, read without our parser (they have no cut or
+    broken item): title, the labelled lines after the date, and the summary."""
+    items = []
+    for path in sorted(SAMPLE_SEEDS.glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if not line.startswith("Publishing date:"):
+                continue
+            found = {"title": lines[i - 1]}
+            j = i + 1
+            while j < len(lines) and lines[j].startswith(METADATA):
+                label, _, value = lines[j].partition(": ")
+                found[label] = value
+                j += 1
+            found["summary"] = lines[j] if j < len(lines) else ""
+            items.append(found)
+    return items
+
+
+def test_the_index_form_leads_to_a_feed_to_subscribe_to(devtools: DevTools, site: Daemon) -> None:
+    """A reader opens the index, chooses a mission and a topic in the form, types a
+    word (without its diacritic), and sends the form: chromium lands on the feed's page
+    at its one canonical address, whose Atom link, fetched over HTTP, holds exactly the
+    items of that mission and topic that mention the word."""
+    mission, topic, word = "OSCE Mission to Bosnia and Herzegovina", "Policing", "Odzak"
+    devtools.call("Page.navigate", session=True, url=site.base_url)
+    devtools.wait_for_page("/")
+    for name, label in (("mission", mission), ("topic", topic)):
+        chosen = devtools.evaluate(
+            f"(() => {{ const s = document.getElementById('compose-{name}');"
+            f" const o = [...s.options].find(o => o.text === {json.dumps(label)});"
+            " if (o) { s.value = o.value; } return o ? o.value : null; })()"
+        )
+        assert chosen, f"the form offers no {name} {label!r}"
+    devtools.evaluate("document.getElementById('compose-q').focus()")
+    devtools.call("Input.insertText", session=True, text=word)  # typed, as a person would
+    assert devtools.evaluate("document.getElementById('compose-q').value") == word
+    devtools.evaluate("document.querySelector('#compose-form button[type=submit]').click()")
+
+    href = devtools.wait_for_page("/feed.html")
+    query = "mission=osce-mission-to-bosnia-and-herzegovina&q=odzak&topic=policing"
+    assert href == f"{site.base_url}feed.html?{query}"  # the canonical address
+    assert devtools.evaluate("document.querySelector('h1').textContent").startswith(
+        f"{topic} – {mission}"
+    )
+    links = devtools.evaluate(
+        "[...document.querySelectorAll('.sub a')].map(a => [a.textContent, a.href, a.type])"
+    )
+    by_label = {text: (url, kind) for text, url, kind in links}
+    assert list(by_label) == list(FORMATS)
+    atom, announced = by_label["Atom"]
+    assert (atom, announced) == (f"{site.base_url}feed.atom?{query}", FORMATS["Atom"][0])
+
+    reply = request(site.port, urlsplit(atom).path + "?" + urlsplit(atom).query)
+    assert reply.status == 200
+    assert reply.media_type() == FORMATS["Atom"][0]
+    feed = feedparser.parse(reply.body)
+    assert not feed.bozo, feed.bozo_exception
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == [atom]
+    expected = {
+        item["title"]
+        for item in sample_items()
+        if mission in item.get("Where we are", "").split(", ")
+        and topic in item.get("What we do", "").split(", ")
+        and folded(word) in folded(item["title"] + "\n" + item["summary"])
+    }
+    assert expected, "the sample seeds hold no such item: the test would prove nothing"
+    assert {entry.title for entry in feed.entries} == expected

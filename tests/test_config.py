@@ -10,7 +10,7 @@ import feedparser
 import pytest
 
 from feeds.cli import main
-from feeds.config import load_config
+from feeds.config import ConfigError, load_config
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,24 @@ def test_build_with_a_port_publishes_links_on_that_port(
     assert b'xmlUrl="http://localhost:8181/all.atom"' in (public / "feeds.opml").read_bytes()
     assert b"<code>http://localhost:8181/all.atom</code>" in (public / "all.html").read_bytes()
     assert b":8080" not in (public / "feeds.opml").read_bytes()
+
+
+def test_named_feeds_come_from_feeds_toml_beside_the_config(tmp_path: Path) -> None:
+    (tmp_path / "osce-feeds.toml").write_text('queries = "chosen.toml"\n')
+    (tmp_path / "chosen.toml").write_text(
+        '[feeds]\npolicing = "topic=policing"\n'
+        'serbia = "https://feeds.example.org/feed.html?mission=osce-mission-to-serbia"\n'
+    )
+    config = load_config({}, {}, tmp_path / "osce-feeds.toml")
+    assert config.queries == tmp_path / "chosen.toml"
+    assert config.named_queries == (
+        ("policing", "topic=policing"),
+        ("serbia", "mission=osce-mission-to-serbia"),
+    )
+    assert load_config({"queries": str(tmp_path / "none.toml")}, {}).named_queries == ()
+    (tmp_path / "chosen.toml").write_text('[feeds]\n"Bad Name" = "q=x"\n')
+    with pytest.raises(ConfigError, match=r"feeds\.Bad Name"):
+        load_config({}, {}, tmp_path / "osce-feeds.toml")
+    (tmp_path / "chosen.toml").write_text('policing = "topic=policing"\n')
+    with pytest.raises(ConfigError, match=r"one \[feeds\] table"):
+        load_config({}, {}, tmp_path / "osce-feeds.toml")
