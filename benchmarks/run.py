@@ -171,7 +171,7 @@ def filesystem(path: Path) -> str:
 def feeds_digest() -> str:
     """Which version of the core was measured: a digest of the sources of `feeds/`."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "feeds").glob("*.py")):
+    for path in sorted((ROOT / "feeds").rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
