@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from feeds.catalog import feed_id, normalise_text
+from feeds.catalog.identity import feed_id, normalise_text
 from feeds.model import Catalog, Entry, Group, Kind
 
 ALL = "all"
