@@ -100,9 +100,15 @@ MONTH_NAMES = (
 )
 
 
+def short_id_of(id: str) -> str:
+    """The first eight hex digits of a `urn:uuid:` id: as stable as the id, and short
+    enough for an item's anchor and an archive page's name."""
+    return id[9:17]  # after `urn:uuid:`
+
+
 def id_number(id: str) -> int:
     """The first 32 bits of a `urn:uuid:` id."""
-    return int(id[9:17], 16)
+    return int(short_id_of(id), 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,11 @@ class Entry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "number", id_number(self.id))
         object.__setattr__(self, "order", order_value(self.date, self.second))
+
+    @property
+    def short_id(self) -> str:
+        """The id's first eight hex digits (`short_id_of`)."""
+        return short_id_of(self.id)
 
     def names(self, kind: Kind) -> tuple[str, ...]:
         if kind is Kind.TOPIC:

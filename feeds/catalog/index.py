@@ -283,10 +283,9 @@ class Index:
         (None), newest first: where an entry sits in its feed, found by bisection."""
         return (self.ordered if group is None else self.groups[name_key(group)]).keys
 
-    def month(self, path: str) -> list[Entry]:
-        """The entries of the month of a month page (`items/YYYY/MM.html`)."""
-        year, month = int(path[6:10]), int(path[11:13])
-        first = dt.date(year, month, 1)
+    def month(self, day: dt.date) -> list[Entry]:
+        """The entries of the month of `day`, newest first."""
+        first = day.replace(day=1)
         last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
         return self.ordered.between(order_value(last, 999_999), order_value(first, 0))
 
