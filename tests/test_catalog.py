@@ -3,12 +3,10 @@ equals a fresh merge of the records present."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +19,7 @@ from feeds.catalog import (
     slug_from_name,
 )
 from feeds.config import Config
-from feeds.model import Catalog, Entry, Kind, Record, new_entry
+from feeds.model import Catalog, Kind, Record
 from feeds.parse import parse_seed
 
 from .conftest import DATA, SAMPLE_SEEDS
@@ -61,7 +59,7 @@ def record(title: str, day: int = 1, **fields: object) -> Record:
         "line": 1,
     }
     values.update(fields)
-    return Record(title, dt.date(2020, 5, day), **values)  # type: ignore[arg-type]
+    return Record(title=title, date=dt.date(2020, 5, day), **values)  # type: ignore[arg-type]
 
 
 def test_identity_ignores_quotes_dashes_case_space_and_forms() -> None:
@@ -144,29 +142,6 @@ def test_slugs_read_well() -> None:
     assert slug_from_name("OSCE Mission to Skopje (closed)") == "osce-mission-to-skopje-closed"
     assert slug_from_name("Cyber/ICT security") == "cyber-ict-security"
     assert slug_from_name("Odžak – Ğ") == "odzak-g"
-
-
-def test_new_entry_builds_what_entry_builds() -> None:
-    fields = {
-        "key": "2020-05-01 t",
-        "id": "urn:uuid:8f0c7d2e-5b1a-5c3d-9e4f-0a1b2c3d4e5f",
-        "title": "T",
-        "date": dt.date(2020, 5, 1),
-        "second": 17,
-        "content_type": "News",
-        "missions": ("OSCE Mission to Serbia",),
-        "topics": ("Policing", "Youth"),
-        "summary": "S",
-    }
-    built, reference = new_entry(**fields), Entry(**fields)  # type: ignore[arg-type]
-    assert type(built) is Entry
-    assert built == reference
-    assert hash(built) == hash(reference)
-    assert repr(built) == repr(reference)
-    assert (built.number, built.order) == (reference.number, reference.order)
-    assert dataclasses.replace(built, second=18) == dataclasses.replace(reference, second=18)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.title = "U"  # type: ignore[misc]
 
 
 def groups_of(catalog: Catalog, kind: Kind) -> dict[str, tuple[str, int]]:

@@ -35,7 +35,6 @@ from feeds.catalog.merge import (
     merge_all,
     merge_records,
     name_counts,
-    records_of,
     remove_sighting,
 )
 from feeds.model import Catalog, Entry, Group, Kind, Record, order_value
@@ -218,7 +217,7 @@ class Index:
         for key in keys:  # the date is part of the key: an entry never changes date
             found = self.sightings.get(key)
             if found is not None:
-                day, gone = records_of(found)[0].date, None
+                day, gone = found[0].date, None
             elif key in self.entries:
                 gone = self.entries[key]
                 day = gone.date

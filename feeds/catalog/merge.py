@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from feeds.catalog.groups import NO_ALIASES, Aliases, labelled
 from feeds.catalog.identity import id_from_key
-from feeds.model import Entry, Kind, Record, new_entry
+from feeds.model import Entry, Kind, Record
 
 # A hash state copied for each key rather than made anew (which looks the algorithm up).
 SHA256 = hashlib.sha256()
@@ -27,45 +27,32 @@ SHA256 = hashlib.sha256()
 SECONDS_PER_DAY_WINDOW = 3600
 
 
-# The sightings of one item: the record itself when there is one, as for most items,
-# so that an archive does not make one list per item for the cyclic garbage
-# collector to scan again and again while it is merged; a list holds two or more.
-Sightings = Record | list[Record]
+# The sightings of one item, in the order they were added: one record for most items.
+Sightings = tuple[Record, ...]
 
 
 by_order = attrgetter("order")  # sort key: newest first
 
 
 def add_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
-    found = sightings.get(key)
-    if found is None:
-        sightings[key] = record
-    elif isinstance(found, Record):
-        sightings[key] = [found, record]
-    else:
-        found.append(record)
+    sightings[key] = (*sightings.get(key, ()), record)
 
 
 def remove_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
-    found = records_of(sightings[key])
+    """Remove one sighting equal to `record` (a page may show an item twice)."""
+    found = list(sightings[key])
     found.remove(record)
-    if len(found) > 1:
-        sightings[key] = found
-    elif found:
-        sightings[key] = found[0]
+    if found:
+        sightings[key] = tuple(found)
     else:
         del sightings[key]
-
-
-def records_of(found: Sightings) -> list[Record]:
-    return [found] if isinstance(found, Record) else found
 
 
 def keys_by_date(sightings: Mapping[str, Sightings]) -> dict[dt.date, tuple[str, ...]]:
     """The keys of the sightings by date; tuples, which the garbage collector skips."""
     by_date: dict[dt.date, list[str]] = defaultdict(list)
     for key, found in sightings.items():
-        by_date[records_of(found)[0].date].append(key)
+        by_date[found[0].date].append(key)
     return {day: tuple(keys) for day, keys in by_date.items()}
 
 
@@ -108,10 +95,10 @@ def merge_records(
     their groups (`aliases`: the spellings that are not)."""
     aliases = aliases or NO_ALIASES
     types_of = aliases[Kind.TYPE]
-    if isinstance(sightings, Record) and not sightings.tentative:  # most: nothing to merge
-        record = sightings
+    if len(sightings) == 1 and not sightings[0].tentative:  # most: nothing to merge
+        record = sightings[0]
         content_type = record.content_type
-        return new_entry(
+        return Entry(
             key=key,
             id=id_from_key(key),
             title=record.title,
@@ -122,7 +109,7 @@ def merge_records(
             topics=labelled(record.topics, aliases[Kind.TOPIC]),
             summary=record.summary,
         )
-    records = records_of(sightings)
+    records = sightings
     names: dict[Kind, set[str]] = {kind: set() for kind in Kind}
     types: Counter[str] = Counter()
     for record in records:
@@ -138,7 +125,7 @@ def merge_records(
                     names[kind].add(value)
     titles = Counter(record.title for record in records)
     first = records[0]
-    return new_entry(
+    return Entry(
         key=key,
         id=id_from_key(key),
         title=_most_common(titles),

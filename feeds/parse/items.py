@@ -124,18 +124,16 @@ def parse_item(page: Page, title: int | None, d: int, stop: int, *, is_last: boo
         topics = _first_names(page, body, TOPIC_LABEL, topics)
         # A cut last name would come after the kept ones.
         tentative = tuple(t for t in tentative if t[0] is Kind.TYPE)
-    # Arguments by position, in the order of Record's fields: by keyword, the call
-    # costs a third more, and it is made for every item.
     return Record(
-        title_text,
-        date,
-        types[0] if types else None,  # content_type
-        missions,
-        topics,
-        summary,
-        page.source,
-        title + 1,  # line
-        tentative,
+        title=title_text,
+        date=date,
+        content_type=types[0] if types else None,
+        missions=missions,
+        topics=topics,
+        summary=summary,
+        source=page.source,
+        line=title + 1,
+        tentative=tentative,
     )
 
 
