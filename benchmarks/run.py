@@ -654,7 +654,7 @@ def report(results: Sequence[SizeResult], info: dict[str, Any], total: float) ->
         f"{info['memory']} RAM, Python {info['python']}, {info['platform']}; "
         f"seeds/ and public/ on {info['filesystem']}; "
         f"load average {info['load_before']:.2f} before, {info['load_after']:.2f} after",
-        f"Core measured: feeds/*.py digest {info['feeds_digest']}"
+        f"Core measured: feeds/ sources digest {info['feeds_digest']}"
         + (
             ""
             if info["feeds_digest_after"] == info["feeds_digest"]
