@@ -171,7 +171,7 @@ def filesystem(path: Path) -> str:
 def feeds_digest() -> str:
     """Which version of the core was measured: a digest of the sources of `feeds/`."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "feeds").glob("*.py")):
+    for path in sorted((ROOT / "feeds").rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
@@ -654,7 +654,7 @@ def report(results: Sequence[SizeResult], info: dict[str, Any], total: float) ->
         f"{info['memory']} RAM, Python {info['python']}, {info['platform']}; "
         f"seeds/ and public/ on {info['filesystem']}; "
         f"load average {info['load_before']:.2f} before, {info['load_after']:.2f} after",
-        f"Core measured: feeds/*.py digest {info['feeds_digest']}"
+        f"Core measured: feeds/ sources digest {info['feeds_digest']}"
         + (
             ""
             if info["feeds_digest_after"] == info["feeds_digest"]

@@ -36,6 +36,7 @@ from feeds.layout import (
     documents,
     feed_page_path,
     feed_specs,
+    month_from_path,
     month_path,
 )
 from feeds.model import BuildResult, Catalog, Entry, Issue, Record
@@ -430,7 +431,7 @@ class Builder:
         }
         months = {month_path(e) for pair in change.entries for e in pair if e is not None}
         for month in months:
-            items = self.index.month(month)
+            items = self.index.month(month_from_path(month))
             if items:
                 pages[month] = month_page(month, items, month_links(self.index.slugs))
             elif month in self.pages:

@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feeds.layout import COARSE_FACTOR, archive_name
+
 MEDIA_TYPES = {
     ".atom": "application/atom+xml",
     ".rss": "application/rss+xml",
@@ -50,9 +52,7 @@ NO_STORE = "no-store"  # /healthz: always asked of the daemon itself
 # Kept versions of files: bytes of both representations together, at most. A file
 # larger than a quarter of it is served but not kept.
 CACHE_BYTES = 32 * 1024 * 1024
-ARCHIVE_PATH = re.compile(r"archive/.+/([0-9a-f]{8})\.atom")
 ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
-COARSE_FACTOR = 4  # as in `feeds.layout`
 
 Headers = Mapping[str, str]  # request headers, names in lower case
 
@@ -128,8 +128,8 @@ def is_finished_archive(path: str, body: bytes, feed_size: int) -> bool:
     a coarse page, named after an entry whose id number is a multiple of four times
     the feed size, that is not the oldest page (whose link to the next newer page
     changes when the fine pages above it are merged into a new coarse one)."""
-    match = ARCHIVE_PATH.fullmatch(path)
-    if not match or int(match.group(1), 16) % (feed_size * COARSE_FACTOR):
+    name = archive_name(path)
+    if name is None or int(name, 16) % (feed_size * COARSE_FACTOR):
         return False
     head = body[: body.find(b"<entry")]
     return b'rel="next-archive"' not in head

@@ -30,18 +30,20 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-from feeds.catalog import feed_id, normalise_text
-from feeds.model import Catalog, Entry, Group, Kind
+from feeds.catalog.identity import feed_id, normalise_text
+from feeds.model import Catalog, Entry, Group, Kind, short_id_of
 
 ALL = "all"
 by_order = attrgetter("order")  # newest first
 INDEX = "index.html"
 OPML = "feeds.opml"
 ARCHIVE = "archive"
+MONTHS = "items"  # the folder of the month pages
 FEED_FORMATS = ("atom", "rss")  # what feedgen renders too
 SUBSCRIPTION_FORMATS = ("atom", "rss", "json")
 ALL_NAME = "All news and press releases"
@@ -61,6 +63,11 @@ class FeedSpec:
     # The canonical query of a feed cut to measure (`feeds.query`), whose address is
     # `path.FORMAT?query`; "" for the published feeds.
     query: str = ""
+
+    @property
+    def slug(self) -> str:
+        """The group's slug, the last part of its path (`feed_path`): `policing`."""
+        return self.path.rpartition("/")[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,16 @@ def address(spec: FeedSpec, fmt: str) -> str:
 
 def archive_path(path: str, name: str) -> str:
     return f"{ARCHIVE}/{path}/{name}.atom"
+
+
+ARCHIVE_PAGE = re.compile(rf"{ARCHIVE}/.+/([0-9a-f]{{8}})\.atom")
+
+
+def archive_name(path: str) -> str | None:
+    """The name of the archive page at `path` (the short id of its newest entry), or
+    None when `path` is not an archive page: `archive_path` read back."""
+    match = ARCHIVE_PAGE.fullmatch(path)
+    return match[1] if match else None
 
 
 def feed_specs(catalog: Catalog, site_title: str) -> list[FeedSpec]:
@@ -159,7 +176,7 @@ def documents(
     starts = [i for i in fine if i < settled or entries[i].number % coarse == 0]
     if len(starts) < 2:
         return [Document(spec, "", entries, "", "")]
-    names = [entries[i].id[9:17] for i in starts]
+    names = [entries[i].short_id for i in starts]
     ends = [*starts[1:], len(entries)]
     docs = [Document(spec, "", entries[: starts[0]], names[0], "")]
     for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
@@ -228,7 +245,7 @@ def item_anchor(entry: Entry) -> str:
 
 
 def anchor_of(id: str) -> str:
-    return f"item-{id[9:17]}"
+    return f"item-{short_id_of(id)}"
 
 
 def month_path(entry: Entry) -> str:
@@ -236,7 +253,20 @@ def month_path(entry: Entry) -> str:
 
 
 def month_of(day: dt.date) -> str:
-    return f"items/{day.year:04d}/{day.month:02d}.html"  # (not strftime: once per entry)
+    """The path of the page of the month of `day`: `items/2020/09.html`."""
+    return f"{MONTHS}/{day.year:04d}/{day.month:02d}.html"  # (not strftime: once per entry)
+
+
+MONTH_PAGE = re.compile(rf"{MONTHS}/(\d{{4}})/(\d{{2}})\.html")
+
+
+def month_from_path(path: str) -> dt.date:
+    """The first day of the month whose page is at `path`: `month_of` read back.
+    Raises ValueError for a path that is not a month page."""
+    match = MONTH_PAGE.fullmatch(path)
+    if match is None:
+        raise ValueError(f"not a month page: {path!r}")
+    return dt.date(int(match[1]), int(match[2]), 1)
 
 
 def item_path(entry: Entry) -> str:
@@ -252,3 +282,7 @@ def item_location(id: str, day: dt.date) -> str:
 def relative_root(path: str) -> str:
     """The relative URL from the page at `path` back to the root of `public/`."""
     return "../" * path.count("/")
+
+
+# Every month page sits at one depth: the way back to the root is the same from each.
+MONTH_ROOT = relative_root(month_of(dt.date.min))

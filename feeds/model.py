@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from typing import cast
 
 
 class Level(StrEnum):
@@ -100,9 +99,15 @@ MONTH_NAMES = (
 )
 
 
+def short_id_of(id: str) -> str:
+    """The first eight hex digits of a `urn:uuid:` id: as stable as the id, and short
+    enough for an item's anchor and an archive page's name."""
+    return id[9:17]  # after `urn:uuid:`
+
+
 def id_number(id: str) -> int:
     """The first 32 bits of a `urn:uuid:` id."""
-    return int(id[9:17], 16)
+    return int(short_id_of(id), 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,61 +135,17 @@ class Entry:
         object.__setattr__(self, "number", id_number(self.id))
         object.__setattr__(self, "order", order_value(self.date, self.second))
 
+    @property
+    def short_id(self) -> str:
+        """The id's first eight hex digits (`short_id_of`)."""
+        return short_id_of(self.id)
+
     def names(self, kind: Kind) -> tuple[str, ...]:
         if kind is Kind.TOPIC:
             return self.topics
         if kind is Kind.MISSION:
             return self.missions
         return (self.content_type,) if self.content_type else ()
-
-
-class _EntryDraft:
-    """An `Entry` being built by `new_entry`: the same slots, in the same order, but
-    without the frozen dataclass's `__setattr__`."""
-
-    __slots__ = Entry.__slots__
-    key: str
-    id: str
-    title: str
-    date: dt.date
-    second: int
-    content_type: str | None
-    missions: tuple[str, ...]
-    topics: tuple[str, ...]
-    summary: str
-    number: int
-    order: int
-
-
-def new_entry(
-    key: str,
-    id: str,
-    title: str,
-    date: dt.date,
-    second: int,
-    content_type: str | None,
-    missions: tuple[str, ...],
-    topics: tuple[str, ...],
-    summary: str,
-) -> Entry:
-    """`Entry(...)`, about three times faster, for merges of whole archives: a frozen
-    dataclass's `__init__` sets every field through `object.__setattr__`, a third of
-    the time of a cold merge. Here plain assignments fill a draft of the same layout,
-    which then takes the class `Entry`: the result is an ordinary Entry."""
-    draft = _EntryDraft()
-    draft.key = key
-    draft.id = id
-    draft.title = title
-    draft.date = date
-    draft.second = second
-    draft.content_type = content_type
-    draft.missions = missions
-    draft.topics = topics
-    draft.summary = summary
-    draft.number = id_number(id)
-    draft.order = order_value(date, second)
-    draft.__class__ = Entry  # type: ignore[assignment]  # the layouts are the same
-    return cast(Entry, draft)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +164,6 @@ class Catalog:
 
     entries: tuple[Entry, ...]
     groups: tuple[Group, ...]
-    issues: tuple[Issue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

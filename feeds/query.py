@@ -5,7 +5,7 @@ parameter repeated means "any of these", different kinds combine as "all of thes
 words that must appear in an entry's title or summary (`q=`) or must not (`not=`),
 and how many of the newest matching entries to give (`limit=`, at most `MAX_LIMIT`,
 by default the feed size). Words are plain text, never a pattern: both they and the
-entries' texts are folded as identities are (`catalog.normalise_text`: Unicode
+entries' texts are folded as identities are (`catalog.identity.normalise_text`: Unicode
 form, white space, typographic quotes and dashes, case) and, further, lose their
 diacritics (`Odžak` matches `odzak`); a word matches wherever it appears, also inside
 a longer word (`moldova` matches "Moldovan").
@@ -26,14 +26,13 @@ import bisect
 import heapq
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from operator import attrgetter
 from urllib.parse import parse_qsl, quote
 
-from feeds.catalog import NAMESPACE, normalise_text
+from feeds.catalog.identity import normalise_text, query_feed_id
 from feeds.layout import ALL_NAME
 from feeds.model import Catalog, Entry, Group, Kind
 from feeds.site import MAX_LIMIT
@@ -220,7 +219,7 @@ class Selection:
 
     def feed_id(self) -> str:
         """The feed's id: from its canonical query alone."""
-        return f"urn:uuid:{uuid.uuid5(NAMESPACE, 'feed query ' + self.query.canonical())}"
+        return query_feed_id(self.query.canonical())
 
 
 class Searcher:

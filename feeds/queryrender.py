@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from html import escape
 
 from feeds.config import Config
-from feeds.layout import Document, FeedSpec, address
+from feeds.layout import Document, FeedSpec, address, relative_root
 from feeds.model import Catalog, Entry, Issue, Level
 from feeds.query import (
     FEED_PATH,
@@ -58,7 +58,7 @@ def query_page(doc: Document, base_url: str) -> bytes:
     """A query's items as a page, with the addresses to subscribe to."""
     spec = doc.feed
     path = address(spec, "html")
-    root = "../" * spec.path.count("/")
+    root = relative_root(spec.path)
     rows = "".join(feed_page_row(entry, root) for entry in doc.entries)
     links = " ".join(
         f'<a href="{escape(root + address(spec, fmt))}" type="{media}">{label}</a>'

@@ -15,7 +15,7 @@ import html
 import re
 from html.entities import name2codepoint
 
-from feeds.catalog import SECONDS_PER_DAY_WINDOW
+from feeds.catalog.merge import SECONDS_PER_DAY_WINDOW
 from feeds.config import Config
 from feeds.layout import Document, archive_path, feed_page_path
 from feeds.model import Entry

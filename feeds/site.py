@@ -15,6 +15,7 @@ from html import escape
 from feeds.config import Config
 from feeds.layout import (
     INDEX,
+    MONTH_ROOT,
     OPML,
     Document,
     FeedSpec,
@@ -29,7 +30,6 @@ from feeds.layout import (
 )
 from feeds.model import MONTH_NAMES, Catalog, Entry, Kind
 
-MONTH_PAGE_SHAPE = "items/YYYY/MM.html"  # where every month page sits (`month_path`)
 NAMED = "named"  # the named feeds cut to measure, in `by_kind`
 HEADINGS: dict[Kind | str | None, str] = {
     None: "Everything",
@@ -86,7 +86,7 @@ def front_pages(
 
 def month_links(slugs: Mapping[tuple[Kind, str], str]) -> CategoryLinks:
     """Category links for month pages (all at one depth), each made once."""
-    return CategoryLinks(slugs, relative_root(MONTH_PAGE_SHAPE))
+    return CategoryLinks(slugs, MONTH_ROOT)
 
 
 def months(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
@@ -192,7 +192,7 @@ def compose_form(specs: list[FeedSpec]) -> str:
     fields = []
     for name, label, kind in FORM_CHOICES:
         options = "".join(
-            f'<option value="{escape(spec.path.rpartition("/")[2])}">{escape(spec.name)}</option>'
+            f'<option value="{escape(spec.slug)}">{escape(spec.name)}</option>'
             for spec in specs
             if spec.kind is kind
         )

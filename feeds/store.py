@@ -202,7 +202,7 @@ def code_digest() -> str:
     """A digest of this package's source: other code may publish other bytes."""
     package = Path(__file__).parent
     digest = hashlib.sha256(sys.version.encode())
-    for path in sorted(package.glob("*.py")):
+    for path in sorted(package.rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -22,7 +22,7 @@ from feeds import publish as publish_module
 from feeds import seeds as seeds_module
 from feeds.build import Builder, WithdrawalHeld, build
 from feeds.config import Config
-from feeds.model import Level
+from feeds.model import Level, short_id_of
 from feeds.parse import parse_seed
 from feeds.publish import PublishFailed
 from feeds.seeds import MAX_SEED_BYTES, SeedsUnavailable, is_seed_name, read_seeds
@@ -97,7 +97,7 @@ def test_entries_read_back_as_the_seeds_say(config: Config) -> None:
     assert (f"{BASE_URL}types/", "News", "News") in tags
     page, anchor = first.link.removeprefix(BASE_URL).split("#")
     assert page == "items/2025/10.html"
-    assert anchor == "item-" + first.id[9:17]
+    assert anchor == "item-" + short_id_of(first.id)
     assert f'id="{anchor}"' in (config.public / page).read_text()
     dates = [e.updated for e in feed(config.public, "all.atom").entries]
     assert len(set(dates)) == len(dates), "two entries share one updated value"

@@ -9,7 +9,7 @@ from feeds.catalog import merge_items
 from feeds.parse import parse_seed
 
 from .conftest import DATA
-from .test_parse import by_identity, item_as_dict, normalised
+from .records import by_identity, item_as_dict, normalised
 
 HOLDOUT = DATA / "holdout"
 

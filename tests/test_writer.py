@@ -87,7 +87,16 @@ NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1).fi
 )
 def test_writer_matches_feedgen_on_any_text(rows: list[tuple[str, str, str]]) -> None:
     records = [
-        Record(title, dt.date(2020, 5, 1 + n), "News", (topic,), (topic,), summary, "x.txt", 1)
+        Record(
+            title=title,
+            date=dt.date(2020, 5, 1 + n),
+            content_type="News",
+            missions=(topic,),
+            topics=(topic,),
+            summary=summary,
+            source="x.txt",
+            line=1,
+        )
         for n, (title, summary, topic) in enumerate(rows)
     ]
     config = Config(feed_size=2)
@@ -198,7 +207,16 @@ def test_every_instant_stays_on_its_listed_date(
     every published instant falls on the item's listed date in that zone; the
     writer's bytes stay feedgen's."""
     records = [
-        Record(f"Item {n}", day, "News", (), ("Policing",), "", "x.txt", 1)
+        Record(
+            title=f"Item {n}",
+            date=day,
+            content_type="News",
+            missions=(),
+            topics=("Policing",),
+            summary="",
+            source="x.txt",
+            line=1,
+        )
         for n, day in enumerate(days)
     ]
     catalog = merge_items(records, {})
