@@ -210,29 +210,50 @@ def code_digest() -> str:
 # --- the manifest ---
 
 
-def read_manifest(public: Path) -> dict[str, list[object]]:
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """One published file as the manifest records it: written as `[digest, size,
+    mtime_ns]`."""
+
+    digest: str  # SHA-256 in hex; "" for a path announced before its file is written
+    size: int
+    mtime_ns: int
+
+
+ANNOUNCED = ManifestRow("", 0, 0)
+
+
+def read_manifest(public: Path) -> dict[str, ManifestRow]:
+    """The manifest's rows; a damaged manifest or row reads as none (each file is
+    then compared with its bytes)."""
     try:
         data = json.loads((public / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    rows: dict[str, ManifestRow] = {}
+    for path, row in data.items() if isinstance(data, dict) else ():
+        with contextlib.suppress(ValueError, TypeError):
+            digest, size, mtime = row
+            rows[path] = ManifestRow(str(digest), int(size), int(mtime))
+    return rows
 
 
 class ManifestEncoder:
-    """`json.dumps(manifest, separators=(",", ":"), sort_keys=True)`, re-encoding only
-    the rows that changed since the last call (a row is replaced, never modified):
-    the daemon writes the manifest after each change, and most rows stay."""
+    """`json.dumps` of the manifest (compact, paths sorted), re-encoding only the
+    rows that changed since the last call (a row is replaced, never modified): the
+    daemon writes the manifest after each change, and most rows stay."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, tuple[list[object], str]] = {}
+        self.rows: dict[str, tuple[ManifestRow, str]] = {}
 
-    def __call__(self, manifest: Mapping[str, list[object]]) -> bytes:
+    def __call__(self, manifest: Mapping[str, ManifestRow]) -> bytes:
         rows, parts = self.rows, []
         for path in sorted(manifest):
             row = manifest[path]
             known = rows.get(path)
             if known is None or known[0] is not row:
-                text = f"{json.dumps(path)}:{json.dumps(row, separators=(',', ':'))}"
+                values = [row.digest, row.size, row.mtime_ns]
+                text = f"{json.dumps(path)}:{json.dumps(values, separators=(',', ':'))}"
                 known = rows[path] = (row, text)
             parts.append(known[1])
         if len(rows) > 2 * len(manifest) + 64:  # forget rows of paths long gone

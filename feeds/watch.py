@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 import signal
@@ -25,7 +24,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -36,7 +34,7 @@ from feeds.config import Config, ConfigError
 from feeds.metrics import Metrics
 from feeds.model import BuildResult, Level
 from feeds.publish import PublishFailed, remove_temporaries
-from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.push import AfterPublish, HubNotifier
 from feeds.queryhttp import Snapshot
 from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
 from feeds.store import AlreadyRunning, exclusive_lock
@@ -92,7 +90,6 @@ class Daemon:
         self.poll = poll
         self.serve = serve
         self.builder = Builder(self.config)
-        self.frozen: Builder | None = None  # the builder whose first build was frozen
         self.changed: set[str] = set()
         self.first_change = 0.0
         self.last_change = 0.0
@@ -337,12 +334,6 @@ class Daemon:
             self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
             return
         self.metrics.published(result)
-        if self.frozen is not self.builder:
-            # What the builder's first build made lives as long as the builder: kept
-            # out of the garbage collector's passes (`gc.freeze`), the daemon's later
-            # collections never walk the whole archive; `new_builder` hands it back.
-            gc.freeze()
-            self.frozen = self.builder
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
@@ -375,11 +366,8 @@ class Daemon:
 
     def new_builder(self) -> None:
         """Start again from what is on disk: a builder whose build failed midway
-        knows things that were never published. The old one's objects, frozen by
-        its first build, are handed back to the garbage collector."""
+        knows things that were never published."""
         self.builder = Builder(self.config)
-        self.frozen = None
-        gc.unfreeze()
 
     def start_push(self) -> None:
         if self.config.hub_url:
@@ -399,10 +387,8 @@ class Daemon:
         written, removed = result.report.written, result.report.removed
         if not (written or removed):
             return
-        if self.hub:
-            feeds = subscription_feeds(written)
-            if feeds:
-                self.hub.notify(self.config.base_url + quote(path) for path in feeds)
+        if self.hub and result.feeds_changed:
+            self.hub.notify(result.feeds_changed)
         if self.after_publish:
             self.after_publish.trigger(len(written) + len(removed))
 

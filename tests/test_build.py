@@ -342,9 +342,9 @@ def test_seed_deleted_while_no_daemon_ran_loses_its_last_good_copy(config: Confi
     assert len(feed(config.public, "all.atom").entries) == 7
 
 
-@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("processes", [2, 3])
 def test_a_build_shared_by_forked_workers_publishes_the_same_bytes(
-    tmp_path: Path, workers: int
+    tmp_path: Path, processes: int
 ) -> None:
     """A cold build of a large archive renders in several processes (each a span of
     time); small pages (feed size 4) make hundreds of documents to share out here."""
@@ -353,16 +353,16 @@ def test_a_build_shared_by_forked_workers_publishes_the_same_bytes(
     for page in [*CORPUS_PAGES, *sorted(SAMPLE_SEEDS.glob("*.txt"))]:
         shutil.copy(page, seeds / f"{page.parent.name}-{page.name}")
     built = {}
-    for n in (1, workers):
+    for n in (1, processes):
         config = Config(
             seeds=seeds, public=tmp_path / f"public-{n}", base_url=BASE_URL, feed_size=4
         )
-        result = Builder(config, workers=n).build()
+        result = Builder(config, processes=n).build()
         assert len(result.report.written) == len(snapshot(config.public)) - 1  # (manifest)
         built[n] = {
             path: data for path, (data, _) in snapshot(config.public).items() if path != MANIFEST
         }
-    assert built[workers] == built[1]
+    assert built[processes] == built[1]
     assert sum(path.startswith("archive/") for path in built[1]) > 50
 
 
