@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import gc
 import time
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -63,14 +62,13 @@ from feeds.store import (
     PUBLISHED,
     REGISTRY,
     Inputs,
+    Shards,
     Stamp,
     exclusive_lock,
     published_bytes,
     read_published_count,
     read_state,
     registry_bytes,
-    shard_bytes,
-    shard_path,
 )
 from feeds.writer import Writer
 
@@ -148,7 +146,7 @@ class Builder:
         self.index = Index()
         self.last_good: dict[str, bytes] = {}
         self.published = 0  # items published by the last build
-        self.shard_members: dict[str, set[str]] = defaultdict(set)  # shard path -> seeds
+        self.shards = Shards()  # which seeds each last-good shard holds
         self.seeds: dict[str, tuple[Stamp, Seed]] = {}
         self.good_changed: set[str] = set()  # seeds whose last good version changed
         self.issues: tuple[Issue, ...] | None = None  # of every seed, until one is read again
@@ -281,29 +279,13 @@ class Builder:
         self.seeds[name] = (read.stamp or (0, 0, 0, 0), seed)
         return Moved(old, seed.records)
 
-    def _state_files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
-        """The registry, and the last-good shards of the seeds `names` (default: all)."""
-        members = self.shard_members
-        if names is None:  # which seeds each shard holds, kept from now on
-            members.clear()
-            for name in self.last_good:
-                members[shard_path(name)].add(name)
-        wanted = set(members) if names is None else set()
-        for name in names or ():  # seeds whose last good version came, changed or went
-            path = shard_path(name)
-            wanted.add(path)
-            if name in self.last_good:
-                members[path].add(name)
-            else:
-                members[path].discard(name)
-        files = {
-            path: shard_bytes({name: self.last_good[name] for name in members[path]})
-            for path in wanted
-            if members[path]
-        }
+    def _state_files(self, names: Iterable[str] | None = None) -> tuple[dict[str, bytes], set[str]]:
+        """The registry, the published count and the last-good shards of the seeds
+        `names` (default: all); and the shards left empty."""
+        files, emptied = self.shards.files(self.last_good, names)
         files[REGISTRY] = registry_bytes(self.index.slugs)
         files[PUBLISHED] = published_bytes(len(self.index.entries))
-        return files
+        return files, emptied
 
     def _plan_everything(self, catalog: Catalog) -> tuple[list[str], list[list[Piece]]]:
         """Every path of `public/`, and every file as pieces of work cut into shares,
@@ -323,7 +305,7 @@ class Builder:
             paths.extend(made.paths)
         pages = months(catalog.entries)
         front = front_pages(specs, self.config, SITE_TITLE, self.named)
-        state = self._state_files()
+        state, _ = self._state_files()
         self.pages = {*front, *pages}
         paths.extend([*front, *pages, *state])
         links = month_links(self.index.slugs)
@@ -386,9 +368,9 @@ class Builder:
                 self.pages.discard(month)
         self.pages.update(pages)
         written.update(pages)
-        state = self._state_files(self.good_changed)
+        state, emptied = self._state_files(self.good_changed)
         written.update(state)
-        removed.extend({shard_path(name) for name in self.good_changed} - state.keys())
+        removed.extend(emptied)
         return written, removed
 
 

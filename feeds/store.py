@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,39 @@ def good_from_shard(data: bytes) -> dict[str, bytes]:
         return {name: data for name, data in good.items() if is_seed_name(name)}
     except (ValueError, TypeError):
         return {}  # a damaged shard: its seeds lose their fallback, nothing else
+
+
+class Shards:
+    """Which seeds each last-good shard holds, kept as they come and go, so that a
+    change rewrites only the shards of the seeds it touched."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, set[str]] = defaultdict(set)
+
+    def files(
+        self, good: Mapping[str, bytes], names: Iterable[str] | None = None
+    ) -> tuple[dict[str, bytes], set[str]]:
+        """The shards of the seeds `names`, whose last good version came, changed or
+        went (None: every seed of `good`, counted afresh), and the shards left empty."""
+        members = self.members
+        if names is None:
+            members.clear()
+            for name in good:
+                members[shard_path(name)].add(name)
+        wanted = set(members) if names is None else set()
+        for name in names or ():
+            path = shard_path(name)
+            wanted.add(path)
+            if name in good:
+                members[path].add(name)
+            else:
+                members[path].discard(name)
+        files = {
+            path: shard_bytes({name: good[name] for name in members[path]})
+            for path in wanted
+            if members[path]
+        }
+        return files, wanted - files.keys()
 
 
 def shards(good: Mapping[str, bytes]) -> dict[str, bytes]:
