@@ -79,9 +79,6 @@ def retry_seconds() -> float:
     return value
 
 
-# --- WebSub ----------------------------------------------------------------------------
-
-
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect is an answer, not a success: urllib would turn the POST into a GET."""
 
@@ -261,9 +258,6 @@ class HubNotifier:
         except Exception as error:  # network errors, bad answers: all worth a retry
             return f"{type(error).__name__}: {error}"
         return None if 200 <= status < 300 else f"HTTP {status}"
-
-
-# --- the after-publish command -----------------------------------------------------------
 
 
 class AfterPublish:

@@ -36,7 +36,7 @@ from feeds.model import BuildResult, Level
 from feeds.publish import PublishFailed, remove_temporaries
 from feeds.push import AfterPublish, HubNotifier
 from feeds.queryhttp import Snapshot
-from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
+from feeds.seeds import SeedsUnavailable, describe_changes, is_seed_name
 from feeds.store import AlreadyRunning, exclusive_lock
 
 log = logging.getLogger("feeds")
@@ -115,9 +115,6 @@ class Daemon:
         # and read by the server's threads.
         self.snapshot = Snapshot(0, None, self.config)
 
-    def current(self) -> Snapshot:
-        return self.snapshot
-
     # --- called from other threads and signal handlers ---
 
     def note_change(self, name: str) -> None:
@@ -166,9 +163,8 @@ class Daemon:
     # --- the main thread ---
 
     def run(self) -> int:
-        public = self.config.public
         try:
-            with exclusive_lock(public):
+            with exclusive_lock(self.config.public):
                 return self._run_locked()
         except AlreadyRunning as error:
             log.error("%s", error)
@@ -190,7 +186,7 @@ class Daemon:
                     access_log=log.isEnabledFor(logging.DEBUG),
                     feed_size=self.config.feed_size,
                     metrics=self.metrics,
-                    catalog=self.current,
+                    catalog=lambda: self.snapshot,
                 )
             except OSError as error:
                 log.error(
@@ -240,7 +236,7 @@ class Daemon:
                 with self.wakeup:
                     changed, self.changed = self.changed, set()
                 # "" stands for "look at everything": the folder itself changed.
-                self.rebuild(describe(changed - {""}), None if "" in changed else changed)
+                self.rebuild(describe_changes(changed - {""}), None if "" in changed else changed)
             elif self.retry_at is not None and time.monotonic() >= self.retry_at:
                 self.rebuild("retry")
 
@@ -384,19 +380,11 @@ class Daemon:
 
     def push(self, result: BuildResult) -> None:
         """Tell the hub which feeds changed and run the after-publish command."""
-        written, removed = result.report.written, result.report.removed
-        if not (written or removed):
-            return
+        changed = len(result.report.written) + len(result.report.removed)
         if self.hub and result.feeds_changed:
             self.hub.notify(result.feeds_changed)
-        if self.after_publish:
-            self.after_publish.trigger(len(written) + len(removed))
-
-
-def describe(names: set[str]) -> str:
-    shown = [quoted(name) for name in sorted(names)[:3]]
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    return ", ".join(shown) + more if shown else "seeds folder changed"
+        if self.after_publish and changed:
+            self.after_publish.trigger(changed)
 
 
 def run_daemon(load: Callable[[], Config], *, poll: bool, serve: bool) -> int:
