@@ -564,9 +564,7 @@ def test_a_build_names_the_subscription_feeds_it_changed(config: Config) -> None
     assert set(added.feeds_changed) == {
         f"{BASE_URL}{feed}.{fmt}" for feed in ("all", "types/news") for fmt in FORMATS
     } | {f"{BASE_URL}topics/cyber-ict-security.{fmt}" for fmt in FORMATS}
-    assert {url.removeprefix(BASE_URL) for url in added.feeds_changed} <= set(
-        added.report.written
-    )
+    assert {url.removeprefix(BASE_URL) for url in added.feeds_changed} <= set(added.report.written)
     assert builder.build({"new.txt"}).feeds_changed == ()  # nothing changed
 
 
