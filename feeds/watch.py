@@ -115,6 +115,9 @@ class Daemon:
         # and read by the server's threads.
         self.snapshot = Snapshot(0, None, self.config)
 
+    def current(self) -> Snapshot:
+        return self.snapshot
+
     # --- called from other threads and signal handlers ---
 
     def note_change(self, name: str) -> None:
@@ -186,7 +189,7 @@ class Daemon:
                     access_log=log.isEnabledFor(logging.DEBUG),
                     feed_size=self.config.feed_size,
                     metrics=self.metrics,
-                    catalog=lambda: self.snapshot,
+                    catalog=self.current,
                 )
             except OSError as error:
                 log.error(

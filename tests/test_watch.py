@@ -48,11 +48,11 @@ def test_a_page_dropped_into_seeds_is_published_and_a_deleted_one_withdrawn(
     assert daemon.last is not None
     assert daemon.last.items == 14
     (config.seeds / "new.txt").write_text(PAGE.format(title="Experts meet in Vienna"))
-    wait_for(lambda: "Experts meet in Vienna" in titles(config.public), "the new item")
-    assert daemon.last.items == 15
+    wait_for(lambda: daemon.last is not None and daemon.last.items == 15, "the new item")
+    assert "Experts meet in Vienna" in titles(config.public)
     (config.seeds / "new.txt").unlink()
-    wait_for(lambda: "Experts meet in Vienna" not in titles(config.public), "its withdrawal")
-    assert daemon.last.items == 14
+    wait_for(lambda: daemon.last is not None and daemon.last.items == 14, "its withdrawal")
+    assert "Experts meet in Vienna" not in titles(config.public)
 
 
 def test_a_page_written_in_a_burst_is_published_as_last_written(
