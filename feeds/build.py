@@ -8,7 +8,9 @@ changed seeds and re-renders only what they touch. A new `Builder` is a cold bui
 tests hold a long-lived one to a new one after any sequence of changes.
 
 The state kept between builds is `feeds.store`'s; seeds are read by `feeds.pages`;
-files are written by `feeds.publish` only.
+documents are rendered to files by `feeds.files`; files are written by
+`feeds.publish` only; a cold build shares reading and rendering out to worker
+processes through `feeds.workers` only.
 """
 
 from __future__ import annotations
@@ -17,96 +19,64 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import itertools
 import time
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from feeds import workers
 from feeds.catalog import Change, Index
 from feeds.config import Config
+from feeds.files import (
+    SITE_TITLE,
+    Made,
+    Piece,
+    document_files,
+    document_key,
+    document_paths,
+    document_piece,
+    month_piece,
+    render_and_put,
+    rendered,
+    self_url,
+    subscription_paths,
+)
 from feeds.layout import (
     INDEX,
     OPML,
-    SUBSCRIPTION_FORMATS,
     Boundaries,
     Document,
     FeedSpec,
     documents,
-    feed_page_path,
     feed_specs,
     month_from_path,
     month_path,
 )
-from feeds.model import BuildResult, Catalog, Entry, Issue, Record
-from feeds.pages import (
-    Read,
-    Seed,
-    read_from_row,
-    read_seed_file,
-    read_share,
-)
+from feeds.model import BuildResult, Catalog, Issue, Record
+from feeds.pages import Read, Seed, read_seed_file, read_share
 from feeds.publish import Publisher, remove_temporaries, write_atomic
 from feeds.query import Searcher
 from feeds.queryrender import named_files, named_specs
 from feeds.seeds import check_folder, seed_names
-from feeds.site import (
-    CategoryLinks,
-    feed_page,
-    front_pages,
-    index_page,
-    month_links,
-    month_page,
-    months,
-    opml_document,
-)
+from feeds.site import front_pages, index_page, month_links, month_page, months, opml_document
 from feeds.store import (
     INPUTS,
     PUBLISHED,
     REGISTRY,
     Inputs,
+    Shards,
     Stamp,
     exclusive_lock,
     published_bytes,
     read_published_count,
     read_state,
     registry_bytes,
-    shard_bytes,
-    shard_path,
 )
 from feeds.writer import Writer
 
-SITE_TITLE = "OSCE news and press releases"
 # A first build shares its work out to worker processes (`workers`) from this much:
 FORK_MIN_SEEDS = 500  # seed files to read
-FORK_MIN_WORK = 50_000  # entries to render, weighted as `_render_everything` does
+FORK_MIN_WORK = 50_000  # entries to render, weighted as `files.Piece` weighs them
 HEAD_START = 8  # the first share's head start (front pages, state): entries / this
-T = TypeVar("T")
-
-
-# --- rendering ---
-
-
-def render_feed(spec: FeedSpec, config: Config, writer: Writer) -> dict[str, bytes]:
-    """Every file of one feed: its subscription documents, page and archive pages."""
-    files: dict[str, bytes] = {}
-    for doc in documents(spec, config.feed_size):
-        files.update(document_files(doc, writer))
-    return files
-
-
-def document_files(doc: Document, writer: Writer) -> dict[str, bytes]:
-    """An archive page (Atom), or the subscription feed as Atom, RSS, JSON Feed and
-    an HTML page."""
-    if doc.is_archive:
-        return {doc.path("atom"): writer.document(doc, "atom")}
-    files = {doc.path(fmt): writer.document(doc, fmt) for fmt in SUBSCRIPTION_FORMATS}
-    files[feed_page_path(doc.feed)] = feed_page(doc, SITE_TITLE, writer.config.base_url)
-    return files
-
-
-# --- building ---
 
 
 def build(config: Config, *, allow_withdrawal: bool = False) -> BuildResult:
@@ -160,24 +130,31 @@ class Builder:
     """Builds `public/` again and again, as the daemon does. The first build reads
     every seed and compares every file with `public/`; later ones re-read only seeds
     whose size, mtime or inode changed (or only `changed`, when the watcher says
-    which), and re-render and publish only the documents those touch."""
+    which), and re-render and publish only the documents those touch.
 
-    def __init__(self, config: Config, workers: int = 0, *, allow_withdrawal: bool = False) -> None:
+    `processes`: how many processes a first build may use (0: as many as pay)."""
+
+    def __init__(
+        self, config: Config, processes: int = 0, *, allow_withdrawal: bool = False
+    ) -> None:
         self.config = config
-        self.workers = workers  # processes for a first build; 0: as many as pay
+        self.processes = processes
         self.allow_withdrawal = allow_withdrawal  # publish even what `WithdrawalHeld` holds
-        self.published = 0  # items published by the last build
         self.writer = Writer(config)
         self.publisher = Publisher(config.public)
-        self.index: Index | None = None
-        self.seeds: dict[str, tuple[Stamp, Seed]] = {}
+        # What the first build takes from the state kept in public/ (`start`):
+        self.started = False
+        self.index = Index()
         self.last_good: dict[str, bytes] = {}
+        self.published = 0  # items published by the last build
+        self.shards = Shards()  # which seeds each last-good shard holds
+        self.seeds: dict[str, tuple[Stamp, Seed]] = {}
         self.good_changed: set[str] = set()  # seeds whose last good version changed
-        self.shard_members: dict[str, set[str]] | None = None  # shard path -> seeds
         self.issues: tuple[Issue, ...] | None = None  # of every seed, until one is read again
         # What is published, without the bytes (memory grows with the archive):
-        # feed path -> {document name: (what it is made of, its files' paths)}
-        self.feeds: dict[str, dict[str, tuple[object, tuple[str, ...]]]] = {}
+        # feed path -> {document name: what it is made of, its files' paths}
+        self.feeds: dict[str, dict[str, Made]] = {}
+        self.subscriptions: set[str] = set()  # paths of the feeds readers subscribe to
         self.pages: set[str] = set()  # index, OPML and month pages
         self.boundaries = Boundaries(config.feed_size)
         # Named feeds cut to measure (`feeds.toml`): made again at every build. The
@@ -188,33 +165,30 @@ class Builder:
         self.named_paths: set[str] = set()
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
-        # The cyclic garbage collector is paused while building: a build makes about a
-        # hundred objects per item, none in cycles, and full collections over them
-        # would cost a tenth of a cold build.
         with gc_paused():
             return self._build(changed)
 
     def _build(self, changed: Collection[str] | None) -> BuildResult:
-        started = time.perf_counter()
-        first = self.index is None
+        began = time.perf_counter()
+        first = not self.started
         # A seeds folder that is missing or cannot be listed is not an empty one: this
         # raises before anything else (the builder stays as it was).
-        if changed is None or first:
-            names: Collection[str] = seed_names(self.config.seeds)
+        if changed is None or first:  # a full scan also finds the seeds that are gone
+            names = sorted(set(seed_names(self.config.seeds)) | set(self.seeds))
         else:
             check_folder(self.config.seeds)
-            names = changed
-        if self.index is None:
-            state = read_state(self.config.public)
-            self.index = Index(state.known)
-            self.last_good = dict(state.last_good)
-            self.published = read_published_count(self.config.public)
-        if changed is None or first:  # a full scan also finds the seeds that are gone
-            names = sorted(set(names) | set(self.seeds))
-        moved = self._reread_all(list(names)) if first else [self._reread(n) for n in names]
-        if first:  # a seed deleted while no daemon ran has no last good version
+            names = list(changed)
+        if first:
+            self.start()
+            moved = self._read_all(names)
+            # A seed deleted while no daemon ran has no last good version.
             self.last_good = {n: d for n, d in self.last_good.items() if n in self.seeds}
-        change = self._merge([m for m in moved if m is not None])
+        else:
+            moved = [self._take(self._read(name)) for name in names]
+        found = [m for m in moved if m is not None]
+        change = self.index.replace(
+            [r for m in found for r in m.before], [r for m in found for r in m.after]
+        )
         catalog = self.index.catalog()
         if not self.allow_withdrawal:
             if first:  # what was published is known by its count only
@@ -226,10 +200,11 @@ class Builder:
         self.named, named_issues = named_specs(catalog, self.config, self.searcher)
         named = named_files(self.named, self.writer)
         if first:
-            paths, streams = self._render_everything(catalog)
-            paths.extend(named)
-            streams[0] = itertools.chain(streams[0], named.items())
-            report = self.publisher.sync(streams[0], paths, forked=streams[1:])
+            paths, shares = self._plan_everything(catalog)
+            batch = self.publisher.begin([*paths, *named])
+            shares[0].append(rendered(named))
+            puts = workers.map_shares(functools.partial(render_and_put, batch), shares)
+            report = self.publisher.commit(batch, puts)
         else:
             written, removed = self._render_change(catalog, change)
             written.update(named)
@@ -238,108 +213,85 @@ class Builder:
         self.named_paths = set(named)
         self.good_changed.clear()
         self.published = len(catalog.entries)
-        if self.issues is None or any(m is not None for m in moved):
-            self.issues = tuple(
-                sorted(
-                    (i for _, seed in self.seeds.values() for i in seed.issues),
-                    key=lambda i: (i.source, i.line),
-                )
-            )
+        if self.issues is None or found:
+            every = (i for _, seed in self.seeds.values() for i in seed.issues)
+            self.issues = tuple(sorted(every, key=lambda i: (i.source, i.line)))
+        base = self.config.base_url
         return BuildResult(
             catalog=catalog,
             items=len(catalog.entries),
             issues=(*self.issues, *named_issues),
             report=report,
             seeds=len(self.seeds),
-            seconds=time.perf_counter() - started,
+            seconds=time.perf_counter() - began,
             feeds=1 + len(catalog.groups),
+            feeds_changed=tuple(
+                self_url(base, path) for path in report.written if path in self.subscriptions
+            ),
         )
+
+    def start(self) -> None:
+        """Take what earlier runs left in public/: the slugs of groups ever published,
+        the last good version of each seed, how many items are published."""
+        state = read_state(self.config.public)
+        self.index = Index(state.known)
+        self.last_good = dict(state.last_good)
+        self.published = read_published_count(self.config.public)
+        self.started = True
 
     def stamps(self) -> dict[str, Stamp]:
         """The stamp of every seed file as it was last read."""
         return {name: stamp for name, (stamp, _) in self.seeds.items()}
 
-    def _reread_all(self, names: list[str]) -> list[Moved | None]:
-        """`_reread` every seed of a first build: in worker processes, each reading and
+    def _read_all(self, names: list[str]) -> list[Moved | None]:
+        """Read every seed of a first build: in worker processes, each reading and
         parsing a share of the seeds, when there are many."""
-        count = self.workers or (workers.usable() if len(names) >= FORK_MIN_SEEDS else 1)
+        count = self.processes or (workers.usable() if len(names) >= FORK_MIN_SEEDS else 1)
         shares = [names[n::count] for n in range(count)]
-        children = [
-            workers.start(read_share, self.config, share, self.last_good) for share in shares[1:]
-        ]
-        moved = [self._reread(name) for name in shares[0]]
-        for share, child in zip(shares[1:], children, strict=True):
-            rows = child.result()
-            if rows is None:  # the worker failed: its share is read here
-                moved.extend(self._reread(name) for name in share)
-            else:
-                moved.extend(self._reread(row[0], read_from_row(row)) for row in rows)
-        return moved
+        reads = workers.map_shares(
+            functools.partial(read_share, self.config, self.last_good), shares
+        )
+        return [self._take(read) for share in reads for read in share]
 
-    def _reread(self, name: str, read: Read | None = None) -> Moved | None:
-        """Read one seed again if it changed; returns its records before and after.
-        `read`: the seed's stamp, bytes and parse, when a worker read it."""
-        if read is None:
-            read = read_seed_file(self.config, name, self.last_good.get(name), self.seeds.get(name))
-        stamp, data, seed = read
+    def _read(self, name: str) -> Read:
         before = self.seeds.get(name)
-        if before is not None and before[0] == stamp:
+        return read_seed_file(self.config, name, self.last_good.get(name), before)
+
+    def _take(self, read: Read) -> Moved | None:
+        """Keep a seed as read again; its records before and after, if they moved."""
+        name = read.name
+        before = self.seeds.get(name)
+        if before is not None and before[0] == read.stamp:
             return None
         old = before[1].records if before else ()
-        if data is None:
+        if read.gone:
             self.seeds.pop(name, None)
             if self.last_good.pop(name, None) is not None:
                 self.good_changed.add(name)
-            return (old, ())
+            return Moved(old, ())
+        seed = read.seed
         if seed is None:  # read again, and the same bytes: only the stamp changed
             assert before is not None
-            self.seeds[name] = (stamp or before[0], before[1])
+            self.seeds[name] = (read.stamp or before[0], before[1])
             return None
         if seed.good is not None and self.last_good.get(name) != seed.good:
             self.last_good[name] = seed.good
             self.good_changed.add(name)
-        self.seeds[name] = (stamp or (0, 0, 0, 0), seed)
-        return (old, seed.records)
+        self.seeds[name] = (read.stamp or (0, 0, 0, 0), seed)
+        return Moved(old, seed.records)
 
-    def _merge(self, moved: list[Moved]) -> Change:
-        assert self.index is not None
-        old = [r for before, _ in moved for r in before]
-        new = [r for _, after in moved for r in after]
-        return self.index.replace(old, new)
-
-    def _state_files(self, names: Iterable[str] | None = None) -> dict[str, bytes]:
-        """The registry, and the last-good shards of the seeds `names` (default: all)."""
-        assert self.index is not None
-        if self.shard_members is None:  # which seeds each shard holds, kept from now on
-            self.shard_members = defaultdict(set)
-            for name in self.last_good:
-                self.shard_members[shard_path(name)].add(name)
-        members = self.shard_members
-        wanted = set(members) if names is None else set()
-        for name in names or ():  # seeds whose last good version came, changed or went
-            path = shard_path(name)
-            wanted.add(path)
-            if name in self.last_good:
-                members[path].add(name)
-            else:
-                members[path].discard(name)
-        files = {
-            path: shard_bytes({name: self.last_good[name] for name in members[path]})
-            for path in wanted
-            if members[path]
-        }
+    def _state_files(self, names: Iterable[str] | None = None) -> tuple[dict[str, bytes], set[str]]:
+        """The registry, the published count and the last-good shards of the seeds
+        `names` (default: all); and the shards left empty."""
+        files, emptied = self.shards.files(self.last_good, names)
         files[REGISTRY] = registry_bytes(self.index.slugs)
         files[PUBLISHED] = published_bytes(len(self.index.entries))
-        return files
+        return files, emptied
 
-    def _render_everything(
-        self, catalog: Catalog
-    ) -> tuple[list[str], list[Iterator[tuple[str, bytes]]]]:
-        """Every path of `public/`, and the files as streams that render them as they
-        are read (so that their bytes are never all in memory at once): one stream,
-        or one per worker, each a range of time (a page holds entries of one span of
-        time, so each entry is rendered by one worker only)."""
-        assert self.index is not None
+    def _plan_everything(self, catalog: Catalog) -> tuple[list[str], list[list[Piece]]]:
+        """Every path of `public/`, and every file as pieces of work cut into shares,
+        one per process, each a span of time (`files`); the first share also holds the
+        front pages and the state (a head start)."""
         specs = feed_specs(catalog, SITE_TITLE)
         docs = [
             doc
@@ -348,68 +300,46 @@ class Builder:
         ]
         paths: list[str] = []
         for doc in docs:
-            made = tuple(document_paths(doc))
-            self.feeds.setdefault(doc.feed.path, {})[doc.name] = (document_key(doc), made)
-            paths.extend(made)
+            made = Made(document_key(doc), document_paths(doc))
+            self.feeds.setdefault(doc.feed.path, {})[doc.name] = made
+            self.subscriptions.update(subscription_paths(doc))
+            paths.extend(made.paths)
         pages = months(catalog.entries)
         front = front_pages(specs, self.config, SITE_TITLE, self.named)
-        state = self._state_files()
+        state, _ = self._state_files()
         self.pages = {*front, *pages}
         paths.extend([*front, *pages, *state])
         links = month_links(self.index.slugs)
-        # Each piece of work: when (newest first), its weight (entries, by what each
-        # costs: in four formats in a subscription document, once in an archive page,
-        # about twice that on a month page), and how to render it.
-        work: list[tuple[int, int, Callable[[], Mapping[str, bytes]]]] = [
-            (
-                doc.entries[0].order if doc.entries else 0,
-                len(doc.entries) * (1 if doc.is_archive else 7),
-                functools.partial(document_files, doc, self.writer),
-            )
-            for doc in docs
-        ]
-        work.extend(
-            (items[0].order, 2 * len(items), functools.partial(month_file, path, items, links))
-            for path, items in pages.items()
-        )
-        weight = sum(w for _, w, _ in work)
-        count = self.workers or (workers.usable() if weight >= FORK_MIN_WORK else 1)
-        # The first share also writes the front pages and the state (a head start).
-        shares = split_by_time(work, count, head=len(catalog.entries) // HEAD_START)
-
-        def files(share: list[Callable[[], Mapping[str, bytes]]]) -> Iterator[tuple[str, bytes]]:
-            for render in share:
-                yield from render().items()
-
-        streams = [files(share) for share in shares]
-        streams[0] = itertools.chain(front.items(), state.items(), streams[0])
-        return paths, streams
+        work = [document_piece(doc, self.writer) for doc in docs]
+        work.extend(month_piece(path, items, links) for path, items in pages.items())
+        weight = sum(piece.weight for piece in work)
+        count = self.processes or (workers.usable() if weight >= FORK_MIN_WORK else 1)
+        shares = workers.split_by_time(work, count, head=len(catalog.entries) // HEAD_START)
+        shares[0][:0] = [rendered(front), rendered(state)]
+        return paths, shares
 
     def _positions(self, spec: FeedSpec) -> list[int]:
         """Where a feed's archive boundaries are among its entries."""
-        assert self.index is not None
         group = None if spec.kind is None else (spec.kind, spec.name)
         return self.boundaries.positions(spec, self.index.orders(group))
 
-    def _render_document(
-        self, doc: Document, before: Mapping[str, tuple[object, tuple[str, ...]]]
-    ) -> dict[str, bytes]:
+    def _render_document(self, doc: Document, before: Mapping[str, Made]) -> dict[str, bytes]:
         """The files of one document, unless what it is made of did not change."""
         key = document_key(doc)
         known = self.feeds.setdefault(doc.feed.path, {})
         old = before.get(doc.name)
-        if old and old[0] == key:
+        if old and old.key == key:
             known[doc.name] = old
             return {}
         files = document_files(doc, self.writer)
-        known[doc.name] = (key, tuple(files))
+        known[doc.name] = Made(key, tuple(files))
+        self.subscriptions.update(subscription_paths(doc))
         return files
 
     def _render_change(
         self, catalog: Catalog, change: Change
     ) -> tuple[dict[str, bytes], list[str]]:
         """The documents and pages a change touches, and those it makes obsolete."""
-        assert self.index is not None
         written: dict[str, bytes] = {}
         removed: list[str] = []
         self.writer.forget(before for before, _ in change.entries if before is not None)
@@ -422,15 +352,15 @@ class Builder:
             self.boundaries.update(spec, change.entries)
             for doc in documents(spec, self.config.feed_size, self._positions(spec)):
                 written.update(self._render_document(doc, before))
-            now = {p for _, paths in self.feeds[spec.path].values() for p in paths}
-            removed.extend(p for _, paths in before.values() for p in paths if p not in now)
+            now = {p for made in self.feeds[spec.path].values() for p in made.paths}
+            removed.extend(p for made in before.values() for p in made.paths if p not in now)
 
         pages = {
             INDEX: index_page(specs, SITE_TITLE, self.named),
             OPML: opml_document(specs, self.config, SITE_TITLE, self.named),
         }
-        months = {month_path(e) for pair in change.entries for e in pair if e is not None}
-        for month in months:
+        changed_months = {month_path(e) for pair in change.entries for e in pair if e is not None}
+        for month in changed_months:
             items = self.index.month(month_from_path(month))
             if items:
                 pages[month] = month_page(month, items, month_links(self.index.slugs))
@@ -439,41 +369,27 @@ class Builder:
                 self.pages.discard(month)
         self.pages.update(pages)
         written.update(pages)
-        state = self._state_files(self.good_changed)
+        state, emptied = self._state_files(self.good_changed)
         written.update(state)
-        removed.extend({shard_path(name) for name in self.good_changed} - state.keys())
+        removed.extend(emptied)
         return written, removed
 
 
-# A seed's records before and after it was read again.
-Moved = tuple[tuple[Record, ...], tuple[Record, ...]]
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A seed's records before and after it was read again."""
 
-
-def document_key(doc: Document) -> object:
-    """Everything a document's files are made of: equal keys, equal bytes."""
-    spec = doc.feed
-    return (spec.id, spec.title, spec.subtitle, doc.links_key(), doc.entries)
-
-
-def month_file(path: str, entries: list[Entry], links: CategoryLinks) -> dict[str, bytes]:
-    return {path: month_page(path, entries, links)}
-
-
-def split_by_time(work: list[tuple[int, int, T]], shares: int, head: int = 0) -> list[list[T]]:
-    """`work` as (time, weight, piece) cut into `shares` spans of time of about equal
-    weight, newest first; the first share starts with `head` weight already."""
-    pieces = sorted(work, key=lambda w: w[0])
-    total = head + sum(weight for _, weight, _ in pieces)
-    cut: list[list[T]] = [[] for _ in range(max(1, shares))]
-    done = head
-    for _, weight, piece in pieces:
-        cut[min(len(cut) - 1, done * len(cut) // max(1, total))].append(piece)
-        done += weight
-    return [share for share in cut if share] or [[]]
+    before: tuple[Record, ...]
+    after: tuple[Record, ...]
 
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused: a build makes about a hundred objects per
+    item, none in cycles, and collections over them while it runs cost a fifth of a
+    cold build (30,000 items, in memory: 1.93 s paused, 2.35 s not; medians of five).
+    Collections resume after the build (after it has published). The only place the
+    package touches the collector; forked workers inherit the pause."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -481,10 +397,3 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def document_paths(doc: Document) -> list[str]:
-    """The paths of `document_files(doc)`, without rendering it."""
-    if doc.is_archive:
-        return [doc.path("atom")]
-    return [*(doc.path(fmt) for fmt in SUBSCRIPTION_FORMATS), feed_page_path(doc.feed)]

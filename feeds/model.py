@@ -188,6 +188,8 @@ class BuildResult:
     seconds: float
     feeds: int
     litter: int = 0  # temporary files of a killed run, removed
+    # The self URLs of the subscription feeds (WebSub topics) whose files it wrote.
+    feeds_changed: tuple[str, ...] = ()
 
     def summary(self) -> str:
         counts = {level: sum(1 for i in self.issues if i.level is level) for level in Level}

@@ -1,8 +1,9 @@
 """A seed file as a build uses it: read (`feeds.seeds`), parsed (`feeds.parse`),
 and, when it yields nothing now, its last good version's items instead.
 
-Also the form in which a worker process sends what it read back to its parent
-(plain tuples, cheap to pickle). No state.
+`Read` and `Seed` are the values a worker process sends back to its parent
+(`feeds.workers`); they pickle their records and issues as tuples of field values.
+No state.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,6 @@ from feeds.parse import parse_seed
 from feeds.seeds import Unreadable, quoted, read_seed
 from feeds.store import Stamp, stamp_of
 
-# Records and issues as plain tuples, cheap to send from a worker.
 RECORD_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Record)))
 ISSUE_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(Issue)))
 
@@ -39,6 +39,31 @@ class Seed:
     issues: tuple[Issue, ...]
     good: bytes | None  # the last version that yielded items
     readable: bool = True  # False: not read at all (`seeds.Unreadable`); `data` is empty
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Records and issues as tuples of their fields: the dataclasses' own pickling
+        # (`fields()` per object) made a worker's share of 30,000 items cost 2.5 times
+        # as much to send and receive. (`good is data` survives: pickle keeps identity.)
+        records = [RECORD_VALUES(record) for record in self.records]
+        issues = [ISSUE_VALUES(issue) for issue in self.issues]
+        return seed_from_values, (self.data, records, issues, self.good, self.readable)
+
+
+def seed_from_values(
+    data: bytes,
+    records: Sequence[tuple[Any, ...]],
+    issues: Sequence[tuple[Any, ...]],
+    good: bytes | None,
+    readable: bool,
+) -> Seed:
+    """The `Seed` that `Seed.__reduce__` took apart."""
+    return Seed(
+        data,
+        tuple(Record(*values) for values in records),
+        tuple(Issue(*values) for values in issues),
+        good,
+        readable,
+    )
 
 
 def read_page(data: bytes, source: str, last_good: bytes | None) -> Seed:
@@ -82,9 +107,21 @@ def kept_from(
     return Seed(data, kept, (*issues, warning), last_good, readable)
 
 
-# A seed file as read: its stamp (None: gone), its bytes (None: gone), and its parse
-# (None: not parsed, its bytes being those read before).
-Read = tuple[Stamp | None, bytes | None, Seed | None]
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One seed file as read by `read_seed_file`."""
+
+    name: str
+    stamp: Stamp | None  # None: the file is gone
+    data: bytes | None  # None: gone, or not read (its stamp is as before)
+    seed: Seed | None  # None: not parsed (gone, not read, or its bytes are as before)
+
+    @property
+    def gone(self) -> bool:
+        return self.data is None and self.stamp is None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Read, (self.name, self.stamp, self.data, self.seed)  # (see Seed.__reduce__)
 
 
 def read_seed_file(
@@ -93,55 +130,22 @@ def read_seed_file(
     """Stat, read and parse one seed file, unless its stamp or bytes are as `before`."""
     path = os.path.join(config.seeds, name)  # (not pathlib: a scan does this per seed)
     try:
-        stamp: Stamp | None = stamp_of(os.lstat(path))
+        stamp = stamp_of(os.lstat(path))
     except OSError:
-        return None, None, None
+        return Read(name, None, None, None)
     if before is not None and before[0] == stamp:
-        return stamp, None, None
+        return Read(name, stamp, None, None)
     data = read_seed(path)
     if data is None:
-        return None, None, None
+        return Read(name, None, None, None)
     if isinstance(data, Unreadable):
-        return stamp, b"", unreadable_page(data, display_name(config, name), last_good)
+        return Read(name, stamp, b"", unreadable_page(data, display_name(config, name), last_good))
     if before is not None and before[1].readable and before[1].data == data:
-        return stamp, data, None
-    return stamp, data, read_page(data, display_name(config, name), last_good)
+        return Read(name, stamp, data, None)
+    return Read(name, stamp, data, read_page(data, display_name(config, name), last_good))
 
 
-# A parse as plain values: records, issues, which the last good version is (0: none,
-# 1: the bytes read, 2: the one given), that one's bytes, and whether it was readable.
-Parsed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int, bytes | None, bool]
-Row = tuple[str, Stamp | None, bytes | None, Parsed | None]
-
-
-def read_share(config: Config, names: list[str], last_good: Mapping[str, bytes]) -> list[Row]:
-    """`read_seed_file` for each of `names` (of a first build: nothing read before),
-    as rows of plain values: a worker's result, cheap to send."""
-    rows: list[Row] = []
-    for name in names:
-        stamp, data, seed = read_seed_file(config, name, last_good.get(name), None)
-        if seed is None:
-            rows.append((name, stamp, data, None))
-            continue
-        good = 0 if seed.good is None else 1 if seed.good is data else 2
-        records = [RECORD_VALUES(record) for record in seed.records]
-        issues = [ISSUE_VALUES(issue) for issue in seed.issues]
-        other = seed.good if good == 2 else None
-        rows.append((name, stamp, data, (records, issues, good, other, seed.readable)))
-    return rows
-
-
-def read_from_row(row: Row) -> Read:
-    """The `Read` that `read_share` sent as a row."""
-    _, stamp, data, parsed = row
-    if parsed is None or data is None:
-        return stamp, data, None
-    records, issues, good, other, readable = parsed
-    seed = Seed(
-        data,
-        tuple(Record(*values) for values in records),
-        tuple(Issue(*values) for values in issues),
-        (None, data, other)[good],
-        readable,
-    )
-    return stamp, data, seed
+def read_share(config: Config, last_good: Mapping[str, bytes], names: Sequence[str]) -> list[Read]:
+    """`read_seed_file` for each of `names`, none of them read before (a first build):
+    one worker's share."""
+    return [read_seed_file(config, name, last_good.get(name), None) for name in names]

@@ -1,17 +1,23 @@
 """Make `public/` hold exactly the rendered files: the only writer to `public/`.
 
-Each file is written to a temporary name in its own folder, then moved over the old
-one with `os.replace`, so a reader sees the old bytes or the new, never half of them.
-Only the manifest is flushed to disk, when it gains paths; after a crash the next
-build finds torn files by their size and rewrites them. Files whose bytes are
-unchanged are not touched (their mtime, and so ETag and Last-Modified, stay put).
-Files published before and no longer rendered are removed; files that publish never
-wrote are left alone. A cold build may hand the publisher several streams of files:
-each is rendered and written by a forked process of its own (`workers`).
+It takes bytes and writes them; it renders nothing and forks nothing. Each file is
+written to a temporary name in its own folder, then moved over the old one with
+`os.replace`, so a reader sees the old bytes or the new, never half of them. Only
+the manifest is flushed to disk, when it gains paths; after a crash the next build
+finds torn files by their size and rewrites them. Files whose bytes are unchanged
+are not touched (their mtime, and so ETag and Last-Modified, stay put). Files
+published before and no longer rendered are removed; files that publish never wrote
+are left alone.
+
+A publication is three steps: `Publisher.begin` announces every path it will write
+(write-ahead: a path enters the manifest before its file is written, so a killed
+run leaves no unknown file), `Batch.put_all` writes files (in any process: a cold
+build's workers each write the files they render), and `Publisher.commit` records
+what was written and removes what is no longer published. `sync` and `apply` do
+all three for files in hand.
 
 A manifest in `public/.osce-feeds/` records what was published, with each file's
-digest and stat, so that an unchanged file is recognised without reading it; a path
-enters it before its file is written, so a killed run leaves no unknown file.
+digest and stat, so that an unchanged file is recognised without reading it.
 """
 
 from __future__ import annotations
@@ -19,17 +25,32 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from feeds import workers
 from feeds.model import PublishReport
-from feeds.store import MANIFEST, ManifestEncoder, read_manifest
+from feeds.store import ANNOUNCED, MANIFEST, ManifestEncoder, ManifestRow, read_manifest
 
 FILE_MODE = 0o644
-# What publishing one file did: its path, its manifest row, the bytes written (None
-# when the file already held them).
-Put = tuple[str, list[object], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """What publishing one file did."""
+
+    path: str
+    row: ManifestRow  # the file as published
+    wrote: int | None  # bytes written; None when the file already held them
+
+
+@dataclass(frozen=True, slots=True)
+class Puts:
+    """What `Batch.put_all` did: the files it published, in order, and the error that
+    stopped it, if one did."""
+
+    done: tuple[Put, ...]
+    error: OSError | None = None
 
 
 class PublishFailed(Exception):
@@ -46,137 +67,120 @@ class PublishFailed(Exception):
         return f"{self}; {len(self.written)} files were written before it, no other changed"
 
 
-class Publisher:
-    """Publishes into one `public/`, keeping its manifest in memory between calls."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One publication under way: the paths it announced, and the manifest before."""
 
-    def __init__(self, public: Path) -> None:
-        self.public = public
-        self.manifest: dict[str, list[object]] | None = None
-        self.encode = ManifestEncoder()
-        self.checked: set[str] = set()  # paths found to lie inside public/
+    public: str
+    paths: frozenset[str]
+    before: Mapping[str, ManifestRow]
+    removals: tuple[str, ...]  # published paths it removes
+    replace: bool  # the files it writes are all that is published (else: a change)
+    arriving: bool  # paths were announced that the manifest before did not hold
 
-    def sync(
-        self,
-        files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
-        paths: Collection[str] | None = None,
-        forked: Sequence[Iterable[tuple[str, bytes]]] = (),
-    ) -> PublishReport:
-        """Make the published files exactly `files`: write what differs, remove what
-        was published before and is not in `files`. `files` may be a stream of
-        (path, bytes) when `paths` lists every path it will give, in advance.
-
-        `forked`: more streams, each consumed (and so, when it renders lazily,
-        rendered) in a child process of its own while this one consumes `files`;
-        `paths` lists theirs too. Only for a process that runs no other thread."""
-        if isinstance(files, Mapping):
-            paths, files = list(files), list(files.items())
-        assert paths is not None
-        old = self.manifest if self.manifest is not None else read_manifest(self.public)
-        keep = set(paths)
-        stale = [path for path in old if path not in keep]
-        return self._publish([files, *forked], keep, stale, old, {})
-
-    def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> PublishReport:
-        """Write `written` (where it differs) and remove `removed`; leave the rest."""
-        if self.manifest is None:
-            self.manifest = read_manifest(self.public)
-        items = sorted(written.items())
-        return self._publish([items], set(written), removed, self.manifest, self.manifest)
-
-    def _publish(
-        self,
-        streams: Sequence[Iterable[tuple[str, bytes]]],
-        paths: set[str],
-        removals: Iterable[str],
-        old: Mapping[str, list[object]],
-        new: dict[str, list[object]],
-    ) -> PublishReport:
-        puts: list[Put] = []
+    def put_all(self, files: Iterable[tuple[str, bytes]]) -> Puts:
+        """Publish each file, in order, until one fails to be written."""
+        done: list[Put] = []
         try:
-            return self._publish_into(puts, streams, paths, removals, old, new)
+            for path, data in files:
+                if path not in self.paths:
+                    raise ValueError(f"{path} was not announced")
+                done.append(self.put(path, data))
         except OSError as error:
-            raise PublishFailed(error, [path for path, _, wrote in puts if wrote]) from error
+            return Puts(tuple(done), error)
+        return Puts(tuple(done))
 
-    def _publish_into(
-        self,
-        puts: list[Put],
-        streams: Sequence[Iterable[tuple[str, bytes]]],
-        paths: set[str],
-        removals: Iterable[str],
-        old: Mapping[str, list[object]],
-        new: dict[str, list[object]],
-    ) -> PublishReport:
-        for path in paths - self.checked:
-            check_path(path)
-            self.checked.add(path)
-        self.public.mkdir(parents=True, exist_ok=True)
-        new = dict(new)
-        # Write-ahead: a path is in the manifest before its file exists, so that a run
-        # killed midway leaves no file the next run does not know to remove.
-        arriving = [path for path in paths if path not in old]
-        if arriving:
-            intent = {**old, **{path: ["", 0, 0] for path in arriving}}
-            write_atomic(self.public / MANIFEST, self.encode(intent), durable=True)
-        children = [
-            (stream, workers.start(self._put_all, stream, paths, old)) for stream in streams[1:]
-        ]
-        self._put_all(streams[0], paths, old, puts)
-        for stream, child in children:
-            done = child.result()
-            # A child that failed: its share is done here (and fails here if it must).
-            if done is not None:
-                puts.extend(done)
-            else:
-                self._put_all(stream, paths, old, puts)
-        written = [path for path, _, wrote in puts if wrote is not None]
-        for path, row, _ in puts:
-            new[path] = row
-        removed = []
-        for path in sorted(removals):
-            new.pop(path, None)
-            if path not in paths and _remove(self.public / path):
-                removed.append(path)
-        self.manifest = new
-        if written or removed or arriving or not (self.public / MANIFEST).is_file():
-            # Not flushed: its paths are among those of the flushed one before, or of
-            # the one before that; lost in a crash, it costs the next build a compare.
-            write_atomic(self.public / MANIFEST, self.encode(new))
-        return PublishReport(
-            tuple(written),
-            tuple(removed),
-            len(puts) - len(written),
-            sum(wrote for _, _, wrote in puts if wrote is not None),
-        )
-
-    def _put_all(
-        self,
-        files: Iterable[tuple[str, bytes]],
-        paths: Container[str],
-        old: Mapping[str, list[object]],
-        puts: list[Put] | None = None,
-    ) -> list[Put]:
-        """`_put` every file of a stream, in order, appending to `puts`."""
-        puts = [] if puts is None else puts
-        for path, data in files:
-            if path not in paths:
-                raise ValueError(f"{path} was not announced")
-            puts.append(self._put(path, data, old.get(path)))
-        return puts
-
-    def _put(self, path: str, data: bytes, known: list[object] | None) -> Put:
-        """Write one file unless it already holds `data`; its manifest row, and the
-        bytes written (None when it was not)."""
+    def put(self, path: str, data: bytes) -> Put:
+        """Write one file unless it already holds `data`."""
         digest = hashlib.sha256(data).hexdigest()  # (fast where the CPU has SHA)
         target = os.path.join(self.public, path)  # (not pathlib: once per file)
         try:
             before: os.stat_result | None = os.stat(target)
         except OSError:
             before = None
-        if _is_current(target, before, data, digest, known):
-            assert before is not None
-            return path, [digest, before.st_size, before.st_mtime_ns], None
+        if before is not None and _is_current(target, before, data, digest, self.before.get(path)):
+            return Put(path, ManifestRow(digest, before.st_size, before.st_mtime_ns), None)
         after = write_atomic(target, data, newer_than=before.st_mtime_ns if before else None)
-        return path, [digest, after.st_size, after.st_mtime_ns], len(data)
+        return Put(path, ManifestRow(digest, after.st_size, after.st_mtime_ns), len(data))
+
+
+class Publisher:
+    """Publishes into one `public/`, keeping its manifest in memory between calls."""
+
+    def __init__(self, public: Path) -> None:
+        self.public = public
+        self.manifest: dict[str, ManifestRow] | None = None
+        self.encode = ManifestEncoder()
+        self.checked: set[str] = set()  # paths found to lie inside public/
+
+    def sync(self, files: Mapping[str, bytes]) -> PublishReport:
+        """Make the published files exactly `files`: write what differs, remove what
+        was published before and is not in `files`."""
+        batch = self.begin(files)
+        return self.commit(batch, [batch.put_all(files.items())])
+
+    def apply(self, written: Mapping[str, bytes], removed: Iterable[str]) -> PublishReport:
+        """Write `written` (where it differs) and remove `removed`; leave the rest."""
+        batch = self.begin(written, removed)
+        return self.commit(batch, [batch.put_all(sorted(written.items()))])
+
+    def begin(self, paths: Collection[str], removed: Iterable[str] | None = None) -> Batch:
+        """Announce the files of a publication: `paths` are all that will be published
+        (`removed` None), or those a change writes, beside `removed`."""
+        for path in set(paths) - self.checked:
+            check_path(path)
+            self.checked.add(path)
+        if self.manifest is None:
+            self.manifest = read_manifest(self.public)
+        before, keep = self.manifest, frozenset(paths)
+        if removed is None:
+            removals = tuple(path for path in before if path not in keep)
+        else:
+            removals = tuple(sorted(set(removed)))
+        # Write-ahead: a path is in the manifest before its file exists, so that a run
+        # killed midway leaves no file the next run does not know to remove.
+        arriving = [path for path in keep if path not in before]
+        try:
+            self.public.mkdir(parents=True, exist_ok=True)
+            if arriving:
+                intent = {**before, **dict.fromkeys(arriving, ANNOUNCED)}
+                write_atomic(self.public / MANIFEST, self.encode(intent), durable=True)
+        except OSError as error:
+            raise PublishFailed(error, ()) from error
+        return Batch(str(self.public), keep, before, removals, removed is None, bool(arriving))
+
+    def commit(self, batch: Batch, puts: Iterable[Puts]) -> PublishReport:
+        """Record what `batch` published and remove its removals. Raises
+        `PublishFailed` when a file could not be written."""
+        shares = list(puts)
+        done = [put for share in shares for put in share.done]
+        errors = [share.error for share in shares if share.error is not None]
+        written = [put.path for put in done if put.wrote is not None]
+        if errors:
+            raise PublishFailed(errors[0], written) from errors[0]
+        new = {} if batch.replace else dict(batch.before)
+        for put in done:
+            new[put.path] = put.row
+        removed = []
+        try:
+            for path in batch.removals:
+                new.pop(path, None)
+                if path not in batch.paths and _remove(self.public / path):
+                    removed.append(path)
+            self.manifest = new
+            if written or removed or batch.arriving or not (self.public / MANIFEST).is_file():
+                # Not flushed: its paths are among those of the flushed one before, or
+                # of the one before that; lost in a crash, it costs the next build a
+                # compare.
+                write_atomic(self.public / MANIFEST, self.encode(new))
+        except OSError as error:
+            raise PublishFailed(error, written) from error
+        return PublishReport(
+            tuple(written),
+            tuple(removed),
+            len(done) - len(written),
+            sum(put.wrote for put in done if put.wrote is not None),
+        )
 
 
 def check_path(path: str) -> None:
@@ -187,13 +191,16 @@ def check_path(path: str) -> None:
 
 
 def _is_current(
-    target: str, stat: os.stat_result | None, data: bytes, digest: str, known: list[object] | None
+    target: str, stat: os.stat_result, data: bytes, digest: str, known: ManifestRow | None
 ) -> bool:
-    if stat is None or stat.st_size != len(data):
+    if stat.st_size != len(data):
         return False
-    as_published = known is not None and known[1:] == [stat.st_size, stat.st_mtime_ns]
-    if as_published and known is not None and len(str(known[0])) == len(digest):
-        return known[0] == digest  # the file is as published: its digest tells
+    if (
+        known is not None
+        and (known.size, known.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        and len(known.digest) == len(digest)
+    ):
+        return known.digest == digest  # the file is as published: its digest tells
     try:  # a file as the manifest does not know it (or by an older digest): compare
         with open(target, "rb") as handle:
             return handle.read() == data

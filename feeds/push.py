@@ -47,13 +47,11 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import Message
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
 from feeds import __version__
-from feeds.layout import ALL
-from feeds.model import Kind
 
 log = logging.getLogger("feeds")
 
@@ -64,25 +62,8 @@ MAX_RETRY_SECONDS = 300.0
 HUB_TRIES = 10
 COMMAND_TIMEOUT_SECONDS = 600.0
 STOP_SECONDS = 1.0
-FEED_SUFFIXES = (".atom", ".rss", ".json")
-FEED_FOLDERS = frozenset(kind.folder for kind in Kind)
 STDERR_TAIL_LINES = 10
 STDERR_TAIL_BYTES = 4000
-
-
-def subscription_feeds(paths: Iterable[str]) -> list[str]:
-    """The subscription documents (Atom, RSS, JSON Feed) among published paths: `all.*`
-    and `topics|missions|types/SLUG.*`; not archive pages, site pages or state files."""
-    feeds = []
-    for path in paths:
-        parts = PurePosixPath(path).parts
-        if not path.endswith(FEED_SUFFIXES):
-            continue
-        if (len(parts) == 1 and parts[0].split(".")[0] == ALL) or (
-            len(parts) == 2 and parts[0] in FEED_FOLDERS and not parts[1].startswith(".")
-        ):
-            feeds.append(path)
-    return feeds
 
 
 def retry_seconds() -> float:
@@ -96,9 +77,6 @@ def retry_seconds() -> float:
         log.warning("%s=%r is not a positive number of seconds; using 1", RETRY_ENV, raw)
         return FIRST_RETRY_SECONDS
     return value
-
-
-# --- WebSub ----------------------------------------------------------------------------
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -280,9 +258,6 @@ class HubNotifier:
         except Exception as error:  # network errors, bad answers: all worth a retry
             return f"{type(error).__name__}: {error}"
         return None if 200 <= status < 300 else f"HTTP {status}"
-
-
-# --- the after-publish command -----------------------------------------------------------
 
 
 class AfterPublish:

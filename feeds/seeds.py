@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from feeds.parse import MAX_SEED_BYTES
@@ -151,3 +152,10 @@ def read_seeds(folder: str | os.PathLike[str]) -> dict[str, bytes]:
         if isinstance(data, bytes):
             seeds[name] = data
     return seeds
+
+
+def describe_changes(names: Collection[str]) -> str:
+    """Changed seed files, for a log line: the first three names and a count."""
+    shown = [quoted(name) for name in sorted(names)[:3]]
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(shown) + more if shown else "seeds folder changed"

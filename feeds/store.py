@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,39 @@ def good_from_shard(data: bytes) -> dict[str, bytes]:
         return {name: data for name, data in good.items() if is_seed_name(name)}
     except (ValueError, TypeError):
         return {}  # a damaged shard: its seeds lose their fallback, nothing else
+
+
+class Shards:
+    """Which seeds each last-good shard holds, kept as they come and go, so that a
+    change rewrites only the shards of the seeds it touched."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, set[str]] = defaultdict(set)
+
+    def files(
+        self, good: Mapping[str, bytes], names: Iterable[str] | None = None
+    ) -> tuple[dict[str, bytes], set[str]]:
+        """The shards of the seeds `names`, whose last good version came, changed or
+        went (None: every seed of `good`, counted afresh), and the shards left empty."""
+        members = self.members
+        if names is None:
+            members.clear()
+            for name in good:
+                members[shard_path(name)].add(name)
+        wanted = set(members) if names is None else set()
+        for name in names or ():
+            path = shard_path(name)
+            wanted.add(path)
+            if name in good:
+                members[path].add(name)
+            else:
+                members[path].discard(name)
+        files = {
+            path: shard_bytes({name: good[name] for name in members[path]})
+            for path in wanted
+            if members[path]
+        }
+        return files, wanted - files.keys()
 
 
 def shards(good: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -210,29 +243,50 @@ def code_digest() -> str:
 # --- the manifest ---
 
 
-def read_manifest(public: Path) -> dict[str, list[object]]:
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """One published file as the manifest records it: written as `[digest, size,
+    mtime_ns]`."""
+
+    digest: str  # SHA-256 in hex; "" for a path announced before its file is written
+    size: int
+    mtime_ns: int
+
+
+ANNOUNCED = ManifestRow("", 0, 0)
+
+
+def read_manifest(public: Path) -> dict[str, ManifestRow]:
+    """The manifest's rows; a damaged manifest or row reads as none (each file is
+    then compared with its bytes)."""
     try:
         data = json.loads((public / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    rows: dict[str, ManifestRow] = {}
+    for path, row in data.items() if isinstance(data, dict) else ():
+        with contextlib.suppress(ValueError, TypeError):
+            digest, size, mtime = row
+            rows[path] = ManifestRow(str(digest), int(size), int(mtime))
+    return rows
 
 
 class ManifestEncoder:
-    """`json.dumps(manifest, separators=(",", ":"), sort_keys=True)`, re-encoding only
-    the rows that changed since the last call (a row is replaced, never modified):
-    the daemon writes the manifest after each change, and most rows stay."""
+    """`json.dumps` of the manifest (compact, paths sorted), re-encoding only the
+    rows that changed since the last call (a row is replaced, never modified): the
+    daemon writes the manifest after each change, and most rows stay."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, tuple[list[object], str]] = {}
+        self.rows: dict[str, tuple[ManifestRow, str]] = {}
 
-    def __call__(self, manifest: Mapping[str, list[object]]) -> bytes:
+    def __call__(self, manifest: Mapping[str, ManifestRow]) -> bytes:
         rows, parts = self.rows, []
         for path in sorted(manifest):
             row = manifest[path]
             known = rows.get(path)
             if known is None or known[0] is not row:
-                text = f"{json.dumps(path)}:{json.dumps(row, separators=(',', ':'))}"
+                values = [row.digest, row.size, row.mtime_ns]
+                text = f"{json.dumps(path)}:{json.dumps(values, separators=(',', ':'))}"
                 known = rows[path] = (row, text)
             parts.append(known[1])
         if len(rows) > 2 * len(manifest) + 64:  # forget rows of paths long gone

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 import signal
@@ -25,7 +24,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -36,9 +34,9 @@ from feeds.config import Config, ConfigError
 from feeds.metrics import Metrics
 from feeds.model import BuildResult, Level
 from feeds.publish import PublishFailed, remove_temporaries
-from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.push import AfterPublish, HubNotifier
 from feeds.queryhttp import Snapshot
-from feeds.seeds import SeedsUnavailable, is_seed_name, quoted
+from feeds.seeds import SeedsUnavailable, describe_changes, is_seed_name
 from feeds.store import AlreadyRunning, exclusive_lock
 
 log = logging.getLogger("feeds")
@@ -92,7 +90,6 @@ class Daemon:
         self.poll = poll
         self.serve = serve
         self.builder = Builder(self.config)
-        self.frozen: Builder | None = None  # the builder whose first build was frozen
         self.changed: set[str] = set()
         self.first_change = 0.0
         self.last_change = 0.0
@@ -169,9 +166,8 @@ class Daemon:
     # --- the main thread ---
 
     def run(self) -> int:
-        public = self.config.public
         try:
-            with exclusive_lock(public):
+            with exclusive_lock(self.config.public):
                 return self._run_locked()
         except AlreadyRunning as error:
             log.error("%s", error)
@@ -243,7 +239,7 @@ class Daemon:
                 with self.wakeup:
                     changed, self.changed = self.changed, set()
                 # "" stands for "look at everything": the folder itself changed.
-                self.rebuild(describe(changed - {""}), None if "" in changed else changed)
+                self.rebuild(describe_changes(changed - {""}), None if "" in changed else changed)
             elif self.retry_at is not None and time.monotonic() >= self.retry_at:
                 self.rebuild("retry")
 
@@ -337,12 +333,6 @@ class Daemon:
             self.fail(f"{type(error).__name__}: {error}; the published feeds are unchanged")
             return
         self.metrics.published(result)
-        if self.frozen is not self.builder:
-            # What the builder's first build made lives as long as the builder: kept
-            # out of the garbage collector's passes (`gc.freeze`), the daemon's later
-            # collections never walk the whole archive; `new_builder` hands it back.
-            gc.freeze()
-            self.frozen = self.builder
         recovered = self.last_error is not None and self.last is not None
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
@@ -375,11 +365,8 @@ class Daemon:
 
     def new_builder(self) -> None:
         """Start again from what is on disk: a builder whose build failed midway
-        knows things that were never published. The old one's objects, frozen by
-        its first build, are handed back to the garbage collector."""
+        knows things that were never published."""
         self.builder = Builder(self.config)
-        self.frozen = None
-        gc.unfreeze()
 
     def start_push(self) -> None:
         if self.config.hub_url:
@@ -396,21 +383,11 @@ class Daemon:
 
     def push(self, result: BuildResult) -> None:
         """Tell the hub which feeds changed and run the after-publish command."""
-        written, removed = result.report.written, result.report.removed
-        if not (written or removed):
-            return
-        if self.hub:
-            feeds = subscription_feeds(written)
-            if feeds:
-                self.hub.notify(self.config.base_url + quote(path) for path in feeds)
-        if self.after_publish:
-            self.after_publish.trigger(len(written) + len(removed))
-
-
-def describe(names: set[str]) -> str:
-    shown = [quoted(name) for name in sorted(names)[:3]]
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    return ", ".join(shown) + more if shown else "seeds folder changed"
+        changed = len(result.report.written) + len(result.report.removed)
+        if self.hub and result.feeds_changed:
+            self.hub.notify(result.feeds_changed)
+        if self.after_publish and changed:
+            self.after_publish.trigger(changed)
 
 
 def run_daemon(load: Callable[[], Config], *, poll: bool, serve: bool) -> int:

@@ -80,11 +80,6 @@ class Writer:
         self.fragments: dict[str, dict[str, tuple[Entry, bytes]]] = {
             fmt: {} for fmt in SUBSCRIPTION_FORMATS
         }
-        self.makers: dict[str, Callable[[Entry], str]] = {
-            "atom": self.atom_entry,
-            "rss": self.rss_item,
-            "json": self.json_item,
-        }
         # Pieces that repeat across entries: a category's element, a day's anchor
         # (with whether wall-clock arithmetic from it is exact: see `instant`).
         self.categories: dict[tuple[str, str, str], str] = {}
@@ -100,7 +95,7 @@ class Writer:
 
     def fragments_of(self, entries: Sequence[Entry], fmt: str) -> list[bytes]:
         """The fragments of `entries` in one format, rendering those not cached."""
-        cache, make = self.fragments[fmt], self.makers[fmt]
+        cache, make = self.fragments[fmt], ENTRY_MAKERS[fmt]
         try:  # the common case, every fragment known: looked up and checked in bulk
             cached = [cache[entry.id] for entry in entries]
             if all(map(operator.is_, map(FIRST, cached), entries)):
@@ -111,7 +106,7 @@ class Writer:
         for entry in entries:
             known = cache.get(entry.id)
             if known is None or (known[0] is not entry and known[0] != entry):
-                known = cache[entry.id] = (entry, make(entry).encode())
+                known = cache[entry.id] = (entry, make(self, entry).encode())
             found.append(known[1])
         return found
 
@@ -281,6 +276,15 @@ class Writer:
             f"      <pubDate>{rfc822(self.instant(entry))}</pubDate>\n"
             "    </item>\n"
         )
+
+
+# An entry's fragment in each format. Functions, not bound methods kept by the
+# writer: those would make each writer a cycle, which only the cyclic collector frees.
+ENTRY_MAKERS: dict[str, Callable[[Writer, Entry], str]] = {
+    "atom": Writer.atom_entry,
+    "rss": Writer.rss_item,
+    "json": Writer.json_item,
+}
 
 
 def category_names(entry: Entry) -> tuple[tuple[Kind, tuple[str, ...]], ...]:

@@ -7,6 +7,7 @@ import errno
 import gc
 import os
 import shutil
+import sys
 import tempfile
 import weakref
 from collections import Counter
@@ -22,6 +23,7 @@ from feeds import publish as publish_module
 from feeds import seeds as seeds_module
 from feeds.build import Builder, WithdrawalHeld, build
 from feeds.config import Config
+from feeds.layout import SUBSCRIPTION_FORMATS as FORMATS
 from feeds.model import Level, short_id_of
 from feeds.parse import parse_seed
 from feeds.publish import PublishFailed
@@ -342,9 +344,9 @@ def test_seed_deleted_while_no_daemon_ran_loses_its_last_good_copy(config: Confi
     assert len(feed(config.public, "all.atom").entries) == 7
 
 
-@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("processes", [2, 3])
 def test_a_build_shared_by_forked_workers_publishes_the_same_bytes(
-    tmp_path: Path, workers: int
+    tmp_path: Path, processes: int
 ) -> None:
     """A cold build of a large archive renders in several processes (each a span of
     time); small pages (feed size 4) make hundreds of documents to share out here."""
@@ -353,16 +355,16 @@ def test_a_build_shared_by_forked_workers_publishes_the_same_bytes(
     for page in [*CORPUS_PAGES, *sorted(SAMPLE_SEEDS.glob("*.txt"))]:
         shutil.copy(page, seeds / f"{page.parent.name}-{page.name}")
     built = {}
-    for n in (1, workers):
+    for n in (1, processes):
         config = Config(
             seeds=seeds, public=tmp_path / f"public-{n}", base_url=BASE_URL, feed_size=4
         )
-        result = Builder(config, workers=n).build()
+        result = Builder(config, processes=n).build()
         assert len(result.report.written) == len(snapshot(config.public)) - 1  # (manifest)
         built[n] = {
             path: data for path, (data, _) in snapshot(config.public).items() if path != MANIFEST
         }
-    assert built[workers] == built[1]
+    assert built[processes] == built[1]
     assert sum(path.startswith("archive/") for path in built[1]) > 50
 
 
@@ -539,3 +541,45 @@ def test_a_replaced_builder_is_freed(config: Config) -> None:
     daemon.rebuild("again")
     assert daemon.last is not None
     assert daemon.last.items == 14
+
+
+NEW_PAGE = (
+    "Newsroom\nNews and press releases\n"
+    "A workshop on cybersecurity opens in Vienna\nPublishing date: 3 March 2026\n"
+    "Content type: News\nWhat we do: Cyber/ICT security\n"
+    "VIENNA, 3 March 2026 – Experts met...\n"
+)
+
+
+def test_a_build_names_the_subscription_feeds_it_changed(config: Config) -> None:
+    """What the daemon tells the WebSub hub: the self URLs of the subscription feeds
+    (every format) whose bytes changed, never archive pages or site pages."""
+    builder = Builder(config)
+    cold = builder.build()
+    groups = [f"{g.kind.folder}/{g.slug}" for g in cold.catalog.groups] if cold.catalog else []
+    every = {f"{BASE_URL}{feed}.{fmt}" for feed in ["all", *groups] for fmt in FORMATS}
+    assert set(cold.feeds_changed) == every
+    (config.seeds / "new.txt").write_text(NEW_PAGE, encoding="utf-8")
+    added = builder.build({"new.txt"})
+    assert set(added.feeds_changed) == {
+        f"{BASE_URL}{feed}.{fmt}" for feed in ("all", "types/news") for fmt in FORMATS
+    } | {f"{BASE_URL}topics/cyber-ict-security.{fmt}" for fmt in FORMATS}
+    assert {url.removeprefix(BASE_URL) for url in added.feeds_changed} <= set(added.report.written)
+    assert builder.build({"new.txt"}).feeds_changed == ()  # nothing changed
+
+
+def test_a_dropped_builder_is_freed_with_its_writer_and_fragments(config: Config) -> None:
+    """What the daemon drops (on SIGHUP, after a failed build) goes at once: nothing
+    global, frozen or cyclic keeps a builder, its writer or its fragment cache."""
+    builder = Builder(config)
+    builder.build()
+    (config.seeds / "new.txt").write_text(NEW_PAGE, encoding="utf-8")
+    builder.build({"new.txt"})
+    refs = [weakref.ref(part) for part in (builder, builder.writer, builder.index)]
+    refs.append(weakref.ref(builder.publisher))
+    fragments = builder.writer.fragments["atom"]
+    assert len(fragments) == 15
+    del builder
+    gc.collect()
+    assert [ref() for ref in refs] == [None] * 4
+    assert sys.getrefcount(fragments) == 2  # this test's name (and the call's argument)

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.publish import Publisher, check_path, remove_temporaries
-from feeds.store import MANIFEST, ManifestEncoder
+from feeds import workers
+from feeds.publish import Publisher, PublishFailed, Puts, check_path, remove_temporaries
+from feeds.store import MANIFEST, ManifestEncoder, ManifestRow
 
 
 def test_unchanged_files_are_not_touched(tmp_path: Path) -> None:
@@ -54,7 +55,8 @@ def test_every_file_is_in_the_manifest_before_it_exists(tmp_path: Path) -> None:
             assert not (tmp_path / path).exists()
             yield path, b"page"
 
-    publisher.sync(files(), paths)
+    batch = publisher.begin(paths)
+    publisher.commit(batch, [batch.put_all(files())])
     assert sorted(json.loads((tmp_path / MANIFEST).read_bytes())) == paths
 
 
@@ -72,20 +74,19 @@ def test_paths_outside_public_are_refused(path: str) -> None:
         check_path(path)
 
 
-def test_forked_streams_are_written_by_child_processes(tmp_path: Path) -> None:
-    """A cold build renders its shares of the files in forked processes: every file
-    lands once, in the manifest, and the parent's report counts them all."""
+def test_shares_of_a_batch_are_written_by_child_processes(tmp_path: Path) -> None:
+    """A cold build's workers each write the files they render, through one batch:
+    every file lands once, in the manifest, and the parent's report counts them all."""
     parent = os.getpid()
     shares = [[f"topics/{n}-{k}.atom" for k in range(20)] for n in range(3)]
-
-    def stream(paths: list[str]) -> Iterator[tuple[str, bytes]]:
-        for path in paths:
-            yield path, f"{path} by {os.getpid()}".encode()
-
     paths = [path for share in shares for path in share]
-    report = Publisher(tmp_path).sync(
-        stream(shares[0]), paths, forked=[stream(shares[1]), stream(shares[2])]
-    )
+    publisher = Publisher(tmp_path)
+    batch = publisher.begin(paths)
+
+    def put(share: list[str]) -> Puts:
+        return batch.put_all((path, f"{path} by {os.getpid()}".encode()) for path in share)
+
+    report = publisher.commit(batch, workers.map_shares(put, shares))
     assert sorted(report.written) == sorted(paths)
     assert report.bytes_written == sum(os.stat(tmp_path / p).st_size for p in paths)
     makers = {path: (tmp_path / path).read_text().rsplit(" ", 1)[1] for path in paths}
@@ -98,36 +99,43 @@ def test_forked_streams_are_written_by_child_processes(tmp_path: Path) -> None:
     assert all(row[0] for row in manifest.values())
 
 
-def test_a_share_whose_child_fails_is_written_by_the_parent(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+def test_a_file_that_cannot_be_written_fails_the_publication_and_says_what_was(
+    tmp_path: Path,
 ) -> None:
-    parent = os.getpid()
+    """A share stopped by a full disk (here: a folder where a file should go) fails
+    the whole publication, naming the files written before; the manifest keeps
+    every path announced, so nothing is unknown to the next run."""
+    publisher = Publisher(tmp_path)
+    (tmp_path / "topics" / "b.atom").mkdir(parents=True)
+    batch = publisher.begin(["all.atom", "topics/b.atom", "topics/c.atom"])
+    puts = [
+        batch.put_all([("all.atom", b"a")]),
+        batch.put_all([("topics/b.atom", b"b"), ("topics/c.atom", b"c")]),
+    ]
+    assert puts[1].error is not None
+    with pytest.raises(PublishFailed) as failed:
+        publisher.commit(batch, puts)
+    assert failed.value.written == ("all.atom",)
+    assert not (tmp_path / "topics" / "c.atom").exists()
+    on_disk = json.loads((tmp_path / MANIFEST).read_bytes())
+    assert {"all.atom", "topics/b.atom", "topics/c.atom"} <= on_disk.keys()
 
-    def fragile() -> Iterator[tuple[str, bytes]]:
-        if os.getpid() != parent:
-            raise OSError("no room in the child")
-        yield "all.atom", b"written anyway"
 
-    report = Publisher(tmp_path).sync(iter(()), ["all.atom"], forked=[fragile()])
-    assert report.written == ("all.atom",)
-    assert (tmp_path / "all.atom").read_bytes() == b"written anyway"
-    assert "no room in the child" in capfd.readouterr().err  # the child's failure is told
-
-
-def test_a_forked_stream_with_an_unannounced_path_fails_the_sync(tmp_path: Path) -> None:
-    def rogue() -> Iterator[tuple[str, bytes]]:
-        yield "elsewhere.atom", b"x"
-
+def test_an_unannounced_path_is_refused(tmp_path: Path) -> None:
+    batch = Publisher(tmp_path).begin(["all.atom"])
     with pytest.raises(ValueError, match="not announced"):
-        Publisher(tmp_path).sync(iter(()), ["all.atom"], forked=[rogue()])
+        batch.put_all([("elsewhere.atom", b"x")])
     assert not (tmp_path / "elsewhere.atom").exists()
+
+
+ROWS = st.builds(ManifestRow, st.text(), st.integers(), st.integers())
 
 
 @given(
     st.lists(
         st.dictionaries(
             st.sampled_from(["all.atom", "topics/a.rss", 'é/"q".html', "items/2020/01.html"]),
-            st.lists(st.one_of(st.text(), st.integers()), max_size=3),
+            ROWS,
             max_size=6,
         ),
         min_size=1,
@@ -135,16 +143,18 @@ def test_a_forked_stream_with_an_unannounced_path_fails_the_sync(tmp_path: Path)
     )
 )
 def test_the_manifest_is_encoded_as_json_dumps_would_after_any_changes(
-    manifests: list[dict[str, list[object]]],
+    manifests: list[dict[str, ManifestRow]],
 ) -> None:
     """The daemon re-encodes only the manifest rows that changed; what it writes is
-    still exactly the whole manifest as JSON, keys sorted."""
+    still exactly the whole manifest as JSON, keys sorted, a row as [digest, size,
+    mtime]."""
     encode = ManifestEncoder()
-    current: dict[str, list[object]] = {}
+    current: dict[str, ManifestRow] = {}
     for changes in manifests:
         current = {**current, **changes}
         for path in list(current)[: len(changes) // 2]:
             del current[path]  # and some paths go
-        expected = json.dumps(current, separators=(",", ":"), sort_keys=True).encode()
+        rows = {path: [row.digest, row.size, row.mtime_ns] for path, row in current.items()}
+        expected = json.dumps(rows, separators=(",", ":"), sort_keys=True).encode()
         assert encode(current) == expected
-        assert json.loads(encode(current)) == current
+        assert json.loads(encode(current)) == rows

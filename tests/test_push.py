@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from feeds.push import AfterPublish, HubNotifier, subscription_feeds
+from feeds.push import AfterPublish, HubNotifier
 
 from .daemon import (
     PAGE_01,
@@ -324,28 +324,6 @@ def test_failing_after_publish_is_logged_and_the_daemon_goes_on(
 
 
 # --- HubNotifier and AfterPublish in-process ---------------------------------------------
-
-
-def test_subscription_feeds_are_the_feeds_readers_subscribe_to() -> None:
-    paths = [
-        "all.atom",
-        "all.rss",
-        "all.json",
-        "topics/policing.atom",
-        "missions/osce-mission-to-serbia.rss",
-        "types/news.json",
-        "archive/all/0a1b2c3d.atom",
-        "archive/topics/policing/0a1b2c3d.atom",
-        "index.html",
-        "feeds.opml",
-        "items/2025/10.html",
-        ".osce-feeds/groups.json",
-        ".osce-feeds/manifest.json",
-        "topics/.hidden.atom",
-        "all.html",
-        "topics/policing.html",
-    ]
-    assert subscription_feeds(paths) == paths[:6]
 
 
 @pytest.mark.usefixtures("no_proxy")
