@@ -33,6 +33,7 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -485,6 +486,8 @@ def measure_size(
 
     out.rebuild_new = repeated(rebuild_new, repeats, cheap)
     builder = builders[-1]  # warm: it has built once
+    builders[:-1] = []
+    gc.freeze()  # as the daemon does after a builder's first build (feeds/watch.py)
     out.rebuild_same = repeated(lambda: timed_build(builder, size), repeats, cheap)
     progress(
         f"{size}: no-change rebuild {fmt_seconds(out.rebuild_cli)} (build), "
@@ -518,6 +521,7 @@ def measure_size(
         rounds.extend(operations(n) for n in range(1, repeats))
     out.add, out.edit, out.delete = (Timing([r[n] for r in rounds]) for n in range(3))
     out.op_files_written = written
+    gc.unfreeze()
     progress(
         f"{size}: add {fmt_seconds(out.add)}, edit {fmt_seconds(out.edit)}, "
         f"delete {fmt_seconds(out.delete)}"

@@ -1,4 +1,5 @@
-"""What the daemon counts, for `/metrics` in the Prometheus text format.
+"""What the daemon counts, for `/metrics` in the Prometheus text format, and what
+it says of itself on `/healthz`.
 
 One `Metrics` per daemon, with a registry of its own (never prometheus_client's
 global one, so that daemons and tests never share counts). The shells call it: the
@@ -8,8 +9,9 @@ ping. Contains no business logic.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -105,3 +107,27 @@ class Metrics:
     def render(self) -> tuple[bytes, str]:
         """The metrics as Prometheus text, and its media type."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def health(
+    last: BuildResult | None,
+    last_built: dt.datetime | None,
+    last_error: str | None,
+    held: object | None,
+    retry_in: float | None,
+) -> dict[str, Any]:
+    """What `/healthz` reports: the last published build, and what is wrong now."""
+    issues = last.issues if last else ()
+    return {
+        "ok": last is not None and last_error is None and held is None,
+        "last_build": last_built.isoformat() if last_built else None,
+        "build_ms": round(last.seconds * 1000, 1) if last else None,
+        "items": last.items if last else 0,
+        "feeds": last.feeds if last else 0,
+        "seed_files": last.seeds if last else 0,
+        "problems": {level.value: sum(i.level is level for i in issues) for level in Level},
+        "seed_problems": [str(i) for i in issues if i.level is not Level.NOTICE][:200],
+        "last_error": last_error,
+        "held": str(held) if held else None,
+        "retry_in_s": None if retry_in is None else round(max(0.0, retry_in), 1),
+    }

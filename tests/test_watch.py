@@ -4,7 +4,9 @@ published feeds, and what an editor's litter does not do."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +76,18 @@ def test_an_editors_temporary_files_are_not_seeds(daemon: Daemon, config: Config
     assert "Not a seed" not in titles(config.public)
     assert daemon.last is not None
     assert not [issue for issue in daemon.last.issues if "new.txt" in issue.source]
+
+
+def test_a_builder_the_daemon_replaces_is_freed(daemon: Daemon, config: Config) -> None:
+    # The daemon keeps its first build's objects out of the collector's passes; a
+    # builder it replaces (SIGHUP, a failed build) must still be freed with them.
+    first = weakref.ref(daemon.builder)
+    writer = weakref.ref(daemon.builder.writer)
+    daemon.reload()
+    wait_for(lambda: daemon.builder is not first(), "a new builder")
+    wait_for(lambda: daemon.frozen is daemon.builder, "its first build")
+    gc.collect()
+    assert first() is None
+    assert writer() is None
+    assert daemon.last is not None
+    assert daemon.last.items == 14
