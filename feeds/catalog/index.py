@@ -28,14 +28,11 @@ from feeds.catalog.groups import (
 from feeds.catalog.identity import identity_key
 from feeds.catalog.merge import (
     Sightings,
-    add_sighting,
     by_order,
     day_seconds,
-    keys_by_date,
     merge_all,
     merge_records,
     name_counts,
-    remove_sighting,
 )
 from feeds.model import Catalog, Entry, Group, Kind, Record, order_value
 
@@ -113,7 +110,7 @@ class Index:
     present, at the cost of what changed rather than of the whole archive."""
 
     def __init__(self, known: Mapping[GroupKey, str] | None = None) -> None:
-        self.sightings: dict[str, Sightings] = {}
+        self.sightings = Sightings()
         self.vocabulary: dict[Kind, Counter[str]] = {kind: Counter() for kind in Kind}
         self.waiting: dict[tuple[Kind, str], set[str]] = defaultdict(set)  # tentative -> keys
         self.entries: dict[str, Entry] = {}
@@ -139,9 +136,9 @@ class Index:
         withdrawn_keys = [identity_key(record) for record in withdrawn]
         added_keys = [identity_key(record) for record in added]
         for key, record in zip(withdrawn_keys, withdrawn, strict=True):
-            remove_sighting(self.sightings, key, record)
+            self.sightings.remove(key, record)
         for key, record in zip(added_keys, added, strict=True):
-            add_sighting(self.sightings, key, record)
+            self.sightings.add(key, record)
             for kind, value in record.tentative:
                 self.waiting[kind, value].add(key)
         touched = {*withdrawn_keys, *added_keys}
@@ -209,15 +206,15 @@ class Index:
 
     def _remerge(self, keys: set[str]) -> Change:
         if not self.entries:  # nothing to compare with: every item present is new
-            self.by_date = keys_by_date(self.sightings)
+            self.by_date = self.sightings.keys_by_date()
             entries = merge_all(self.sightings, self.vocabulary, self.by_date, self.aliases)
             return self._apply([(None, entry) for entry in entries])
         days: dict[dt.date, set[str]] = {}  # the keys of each date touched, as they become
         changes: list[tuple[Entry | None, Entry | None]] = []
         for key in keys:  # the date is part of the key: an entry never changes date
-            found = self.sightings.get(key)
+            found = self.sightings.first.get(key)
             if found is not None:
-                day, gone = found[0].date, None
+                day, gone = found.date, None
             elif key in self.entries:
                 gone = self.entries[key]
                 day = gone.date
@@ -236,7 +233,7 @@ class Index:
                 before = self.entries.get(key)
                 if key in keys:
                     after = merge_records(
-                        key, self.sightings[key], self.vocabulary, second, self.aliases
+                        key, self.sightings.records(key), self.vocabulary, second, self.aliases
                     )
                 elif before is not None and before.second != second:
                     after = replace(before, second=second)

@@ -27,33 +27,52 @@ SHA256 = hashlib.sha256()
 SECONDS_PER_DAY_WINDOW = 3600
 
 
-# The sightings of one item, in the order they were added: one record for most items.
-Sightings = tuple[Record, ...]
-
-
 by_order = attrgetter("order")  # sort key: newest first
 
 
-def add_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
-    sightings[key] = (*sightings.get(key, ()), record)
+class Sightings:
+    """Every record of each item present, by identity key, in the order they were
+    added. Most items are seen once: the first record of each key is kept alone in
+    `first`, the rare others (an item on two pages) in `more`; a tuple for each item
+    would cost 1.4 MB more at 30,000 items."""
 
+    __slots__ = ("first", "more")
 
-def remove_sighting(sightings: dict[str, Sightings], key: str, record: Record) -> None:
-    """Remove one sighting equal to `record` (a page may show an item twice)."""
-    found = list(sightings[key])
-    found.remove(record)
-    if found:
-        sightings[key] = tuple(found)
-    else:
-        del sightings[key]
+    def __init__(self) -> None:
+        self.first: dict[str, Record] = {}
+        self.more: dict[str, tuple[Record, ...]] = {}
 
+    def __contains__(self, key: str) -> bool:
+        return key in self.first
 
-def keys_by_date(sightings: Mapping[str, Sightings]) -> dict[dt.date, tuple[str, ...]]:
-    """The keys of the sightings by date; tuples, which the garbage collector skips."""
-    by_date: dict[dt.date, list[str]] = defaultdict(list)
-    for key, found in sightings.items():
-        by_date[found[0].date].append(key)
-    return {day: tuple(keys) for day, keys in by_date.items()}
+    def records(self, key: str) -> tuple[Record, ...]:
+        """The records of one item present (KeyError if none)."""
+        return (self.first[key], *self.more.get(key, ()))
+
+    def add(self, key: str, record: Record) -> None:
+        if key in self.first:
+            self.more[key] = (*self.more.get(key, ()), record)
+        else:
+            self.first[key] = record
+
+    def remove(self, key: str, record: Record) -> None:
+        """Remove one sighting equal to `record` (a page may show an item twice)."""
+        found = list(self.records(key))
+        found.remove(record)
+        self.more.pop(key, None)
+        if found:
+            self.first[key] = found[0]
+            if len(found) > 1:
+                self.more[key] = tuple(found[1:])
+        else:
+            del self.first[key]
+
+    def keys_by_date(self) -> dict[dt.date, tuple[str, ...]]:
+        """The keys present by date; tuples, which the garbage collector skips."""
+        by_date: dict[dt.date, list[str]] = defaultdict(list)
+        for key, record in self.first.items():
+            by_date[record.date].append(key)
+        return {day: tuple(keys) for day, keys in by_date.items()}
 
 
 def name_counts(records: Collection[Record]) -> dict[Kind, Counter[str]]:
@@ -67,7 +86,7 @@ def name_counts(records: Collection[Record]) -> dict[Kind, Counter[str]]:
 
 
 def merge_all(
-    sightings: Mapping[str, Sightings],
+    sightings: Sightings,
     vocabulary: Mapping[Kind, Container[str]],
     by_date: Mapping[dt.date, Iterable[str]],
     aliases: Aliases | None = None,
@@ -76,7 +95,7 @@ def merge_all(
     its second (`day_seconds`), newest first."""
     aliases = aliases or NO_ALIASES
     entries = [
-        merge_records(key, sightings[key], vocabulary, second, aliases)
+        merge_records(key, sightings.records(key), vocabulary, second, aliases)
         for keys in by_date.values()
         for key, second in day_seconds(keys).items()
     ]
@@ -86,7 +105,7 @@ def merge_all(
 
 def merge_records(
     key: str,
-    sightings: Sightings,
+    sightings: tuple[Record, ...],
     vocabulary: Mapping[Kind, Container[str]],
     second: int = 0,
     aliases: Aliases | None = None,
