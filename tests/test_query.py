@@ -5,7 +5,6 @@ published feeds are (feedparser, the W3C validator, JSON Feed 1.1)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from urllib.parse import parse_qsl, quote
 
 import pytest
@@ -27,17 +26,9 @@ from feeds.query import (
 )
 from feeds.queryrender import error_page
 
-from .conftest import DATA, SAMPLE_SEEDS
+from .paths import ALL_PAGES
 
-PAGES = sorted(
-    [
-        *SAMPLE_SEEDS.glob("*.txt"),
-        *(DATA / "holdout").glob("*.txt"),
-        *(DATA / "seeds").glob("*.txt"),
-    ]
-)
-CORPUS = merge_items(r for p in PAGES for r in parse_seed(p.read_bytes(), p.name).records)
-SCHEMA = json.loads((DATA / "jsonfeed-1.1.schema.json").read_text())
+CORPUS = merge_items(r for p in ALL_PAGES for r in parse_seed(p.read_bytes(), p.name).records)
 
 
 def record(title: str, day: int, summary: str = "", **fields: object) -> Record:

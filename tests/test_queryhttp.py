@@ -21,8 +21,8 @@ from feeds.queryhttp import QUERY_GZIP_LEVEL
 
 from .conftest import SAMPLE_SEEDS
 from .daemon import HEADER, Daemon, free_port, parse_feed, wait_for
-from .test_reader import NEWSBOAT, Newsboat, Relay
-from .test_validator import VALIDATOR
+from .newsboat import NEWSBOAT, Newsboat, Relay
+from .validator import VALIDATOR
 
 
 def item(title: str, day: int, summary: str, kind: str, missions: str, topics: str) -> str:

@@ -20,14 +20,14 @@ from feeds.queryrender import query_spec, render_query
 from feeds.writer import Writer
 
 from .conftest import BASE_URL, SAMPLE_SEEDS
-from .test_query import PAGES, SCHEMA
-from .test_validator import VALIDATOR
+from .paths import ALL_PAGES, JSON_FEED_SCHEMA
+from .validator import VALIDATOR
 
 
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Catalog]:
     seeds = tmp_path_factory.mktemp("seeds")
-    for page in PAGES:
+    for page in ALL_PAGES:
         (seeds / f"{page.parent.name}-{page.name}").write_bytes(page.read_bytes())
     config = Config(seeds=seeds, public=tmp_path_factory.mktemp("public"), base_url=BASE_URL)
     result = build(config)
@@ -71,7 +71,7 @@ def test_query_feeds_carry_the_published_ids_and_their_canonical_address(
     assert [e.id for e in rss.entries] == [e.id for e in spec.entries]
     doc = json.loads(render_query(spec, "json", writer))
     checker = jsonschema.Draft202012Validator(
-        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        JSON_FEED_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     assert [e.message for e in checker.iter_errors(doc)] == []
     assert doc["feed_url"] == f"{BASE_URL}feed.json?{query.canonical()}"

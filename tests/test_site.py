@@ -19,8 +19,7 @@ from feeds.build import build
 from feeds.config import Config
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS, shown, text_of_html
-
-SCHEMA = json.loads((DATA / "jsonfeed-1.1.schema.json").read_text())
+from .paths import JSON_FEED_SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +149,7 @@ def test_archive_chains_hold_each_item_once(site: Path) -> None:
 
 def test_json_feeds_follow_json_feed_1_1(site: Path) -> None:
     checker = jsonschema.Draft202012Validator(
-        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        JSON_FEED_SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     feeds = [p for p in [*site.glob("*.json"), *site.glob("*/*.json")] if p.parts[-2][0] != "."]
     assert len(feeds) > 40

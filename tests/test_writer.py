@@ -33,7 +33,7 @@ from feeds.writer import Writer
 
 from .conftest import BASE_URL, DATA, SAMPLE_SEEDS, shown
 from .feedgen_oracle import render_document
-from .test_validator import validate
+from .validator import validate
 
 PAGES = [
     *SAMPLE_SEEDS.glob("*.txt"),
