@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import cProfile
 import datetime as dt
-import gc
 import hashlib
 import io
 import json
@@ -214,12 +213,14 @@ def cold_build(seeds: Path, public: Path, *, empty: bool = True) -> dict[str, An
 
 def cold_child(seeds: Path, public: Path) -> None:
     """The body of the cold-build subprocess: prints one JSON line."""
+    from feeds import heap
     from feeds.build import build
     from feeds.config import Config
 
     config = Config(seeds=seeds, public=public, base_url=BASE_URL)
     started = time.perf_counter()
-    result = build(config)
+    with heap.paused(freeze=True):  # as `osce-feeds build` does
+        result = build(config)
     seconds = time.perf_counter() - started
     print(
         json.dumps(
@@ -440,6 +441,7 @@ def measure_size(
 ) -> SizeResult:
     """Every measurement at one corpus size; `baseline_rate`: seconds per item of
     the baseline at a smaller size, to decide whether to run it here."""
+    from feeds import heap
     from feeds.build import Builder
     from feeds.config import Config
 
@@ -481,13 +483,12 @@ def measure_size(
     builders: list[Builder] = []
 
     def rebuild_new() -> float:
-        builders.append(Builder(config))
-        return timed_build(builders[-1], size)
+        heap.thaw()  # as the daemon does when it replaces its builder
+        builders[:] = [Builder(config)]
+        return timed_build(builders[-1], size, first=True)
 
     out.rebuild_new = repeated(rebuild_new, repeats, cheap)
     builder = builders[-1]  # warm: it has built once
-    builders[:-1] = []
-    gc.freeze()  # as the daemon does after a builder's first build (feeds/watch.py)
     out.rebuild_same = repeated(lambda: timed_build(builder, size), repeats, cheap)
     progress(
         f"{size}: no-change rebuild {fmt_seconds(out.rebuild_cli)} (build), "
@@ -521,7 +522,7 @@ def measure_size(
         rounds.extend(operations(n) for n in range(1, repeats))
     out.add, out.edit, out.delete = (Timing([r[n] for r in rounds]) for n in range(3))
     out.op_files_written = written
-    gc.unfreeze()
+    heap.thaw()
     progress(
         f"{size}: add {fmt_seconds(out.add)}, edit {fmt_seconds(out.edit)}, "
         f"delete {fmt_seconds(out.delete)}"
@@ -572,10 +573,20 @@ def measure_size(
 
 
 def timed_build(
-    builder: Any, expected: int, written: list[int] | None = None, changed: set[str] | None = None
+    builder: Any,
+    expected: int,
+    written: list[int] | None = None,
+    changed: set[str] | None = None,
+    *,
+    first: bool = False,
 ) -> float:
+    """One build as the daemon runs it: collections paused, a first build frozen
+    (`feeds.heap`)."""
+    from feeds import heap
+
     started = time.perf_counter()
-    result = builder.build(changed)
+    with heap.paused(freeze=first):
+        result = builder.build(changed)
     seconds = time.perf_counter() - started
     if result.items != expected:
         raise RuntimeError(f"expected {expected} items, built {result.items}")

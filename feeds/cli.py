@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from feeds import __version__
+from feeds import __version__, heap
 from feeds.build import WithdrawalHeld, build
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Issue, Level
@@ -200,7 +200,8 @@ def build_command(strict: bool, allow_withdrawal: bool, **options: Any) -> int:
     """Build the public folder from the seeds folder once."""
     config = configure(**options)
     try:
-        result = build(config, allow_withdrawal=allow_withdrawal)
+        with heap.paused(freeze=True):  # the process ends after it (`feeds.heap`)
+            result = build(config, allow_withdrawal=allow_withdrawal)
     except WithdrawalHeld as held:
         raise click.ClickException(
             f"{held}; if that is what you want, run again with --allow-withdrawal"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 import signal
@@ -30,6 +29,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from feeds import heap
 from feeds.build import Builder, WithdrawalHeld
 from feeds.config import Config, ConfigError
 from feeds.metrics import Metrics, health
@@ -294,7 +294,10 @@ class Daemon:
         if self.confirmed:
             self.builder.allow_withdrawal, self.confirmed = True, False
         try:
-            result = self.builder.build(changed)
+            # A builder's first build is frozen (`feeds.heap`), its later ones not.
+            first, self.frozen = self.frozen is not self.builder, self.builder
+            with heap.paused(freeze=first):
+                result = self.builder.build(changed)
         except SeedsUnavailable as error:  # raised before the builder changed anything
             self.metrics.failed("seeds_unavailable")
             self.fail(f"{error}; the published feeds are kept until it is back")
@@ -324,13 +327,6 @@ class Daemon:
         known = set(self.last.issues) if self.last else set()
         self.last, self.last_error, self.held, self.retry_delay = result, None, None, 0.0
         self.builder.allow_withdrawal = False
-        if self.frozen is not self.builder:
-            # What a builder's first build made lives as long as the builder. Frozen,
-            # it stays out of the collector's passes: otherwise a full collection walks
-            # the whole archive now and then (75-100 ms at 30,000 items), often in the
-            # middle of a change. `new_builder` thaws it, so the old builder is freed.
-            gc.freeze()
-            self.frozen = self.builder
         self.last_built = dt.datetime.now(dt.UTC).replace(microsecond=0)
         for issue in result.issues:  # each problem once, when it appears
             if issue not in known:
@@ -360,7 +356,7 @@ class Daemon:
     def new_builder(self) -> None:
         """Start again from what is on disk: a builder whose build failed midway
         knows things that were never published."""
-        gc.unfreeze()
+        heap.thaw()
         self.frozen = None
         self.builder = Builder(self.config)
 
