@@ -65,7 +65,7 @@ def document_paths(doc: Document) -> tuple[str, ...]:
     """The paths of `document_files(doc)`, without rendering it."""
     if doc.is_archive:
         return (doc.path("atom"),)
-    return (*(doc.path(fmt) for fmt in SUBSCRIPTION_FORMATS), feed_page_path(doc.feed))
+    return (*subscription_paths(doc), feed_page_path(doc.feed))
 
 
 def document_key(doc: Document) -> object:

@@ -17,67 +17,7 @@ The modules: `identity` (the folding rule, identity keys, entry and feed ids),
 second of the day) and `index` (the incremental `Index`, and `merge_items`).
 """
 
-from feeds.catalog.groups import (
-    Aliases,
-    GroupKey,
-    NameKey,
-    assign_slugs,
-    best_label,
-    collapse_registry,
-    group_members,
-    group_order,
-    label_aliases,
-    labelled,
-    name_key,
-    normalised_name,
-    slug_from_name,
-    sorted_names,
-)
-from feeds.catalog.identity import (
-    NAMESPACE,
-    feed_id,
-    id_from_key,
-    identity_key,
-    normalise_text,
-    query_feed_id,
-)
-from feeds.catalog.index import Change, Index, SortedEntries, merge_items
-from feeds.catalog.merge import (
-    SECONDS_PER_DAY_WINDOW,
-    Sightings,
-    day_seconds,
-    merge_all,
-    merge_records,
-)
+from feeds.catalog.groups import GroupKey, group_order
+from feeds.catalog.index import Change, Index, merge_items
 
-__all__ = [
-    "NAMESPACE",
-    "SECONDS_PER_DAY_WINDOW",
-    "Aliases",
-    "Change",
-    "GroupKey",
-    "Index",
-    "NameKey",
-    "Sightings",
-    "SortedEntries",
-    "assign_slugs",
-    "best_label",
-    "collapse_registry",
-    "day_seconds",
-    "feed_id",
-    "group_members",
-    "group_order",
-    "id_from_key",
-    "identity_key",
-    "label_aliases",
-    "labelled",
-    "merge_all",
-    "merge_items",
-    "merge_records",
-    "name_key",
-    "normalise_text",
-    "normalised_name",
-    "query_feed_id",
-    "slug_from_name",
-    "sorted_names",
-]
+__all__ = ["Change", "GroupKey", "Index", "group_order", "merge_items"]

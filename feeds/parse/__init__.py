@@ -18,52 +18,24 @@ state.
 """
 
 from feeds.parse.bounds import (
-    ITEM_OVERHEAD,
-    MAX_DATE_CHARS,
-    MAX_ISSUES_PER_PAGE,
     MAX_NAME_CHARS,
     MAX_NAMES_PER_ITEM,
     MAX_NAMES_PER_PAGE,
-    MAX_PAGE_WEIGHT,
-    MAX_QUOTED_CHARS,
     MAX_SEED_BYTES,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
-    NAME_OVERHEAD,
 )
-from feeds.parse.dates import DATE_PARSERS, parse_date
-from feeds.parse.items import split_names
 from feeds.parse.seed import parse_seed
-from feeds.parse.text import (
-    MAX_BAD_BYTES_SHARE,
-    MAX_REPAIR_WARNINGS,
-    Repair,
-    is_plain_utf8,
-    lines_from_text,
-    text_from_bytes,
-)
+from feeds.parse.text import is_plain_utf8, lines_from_text
 
 __all__ = [
-    "DATE_PARSERS",
-    "ITEM_OVERHEAD",
-    "MAX_BAD_BYTES_SHARE",
-    "MAX_DATE_CHARS",
-    "MAX_ISSUES_PER_PAGE",
     "MAX_NAMES_PER_ITEM",
     "MAX_NAMES_PER_PAGE",
     "MAX_NAME_CHARS",
-    "MAX_PAGE_WEIGHT",
-    "MAX_QUOTED_CHARS",
-    "MAX_REPAIR_WARNINGS",
     "MAX_SEED_BYTES",
     "MAX_SUMMARY_CHARS",
     "MAX_TITLE_CHARS",
-    "NAME_OVERHEAD",
-    "Repair",
     "is_plain_utf8",
     "lines_from_text",
-    "parse_date",
     "parse_seed",
-    "split_names",
-    "text_from_bytes",
 ]
