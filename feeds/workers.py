@@ -14,7 +14,7 @@ Forking copies only the thread that forks: a lock another thread held at that mo
 stays held in the child forever. So work is shared out only by a process that runs
 no other thread (counted in `/proc/self/task`, which also sees threads that
 `threading` does not know of); otherwise, and off Linux, every share is done here.
-`split_by_time` cuts work into shares. No I/O beyond the pipes.
+`deal` and `split_by_time` cut work into shares. No I/O beyond the pipes.
 """
 
 from __future__ import annotations
@@ -101,6 +101,17 @@ def split_by_time(pieces: Iterable[T], shares: int, head: int = 0) -> list[list[
         cut[min(len(cut) - 1, done * len(cut) // max(1, total))].append(piece)
         done += piece.weight
     return [share for share in cut if share] or [[]]
+
+
+def deal(items: Sequence[S], shares: int, first: float = 1.0) -> list[list[S]]:
+    """`items` cut into `shares` runs, in order, of equal length but for the first,
+    `first` times as long as each other one (the share done here: a child also
+    sends its result back)."""
+    count = max(1, shares)
+    parts = first + count - 1
+    ends = [round(len(items) * (first + n) / parts) for n in range(count)]
+    starts = [0, *ends[:-1]]
+    return [list(items[start:end]) for start, end in zip(starts, ends, strict=True)]
 
 
 def die_with(parent: int) -> None:

@@ -93,3 +93,12 @@ def test_shares_are_spans_of_time_of_about_equal_weight() -> None:
     headed = workers.split_by_time(pieces, 2, head=20)  # the first share starts loaded
     assert [len(share) for share in headed] == [2, 4]
     assert workers.split_by_time([], 4) == [[]]
+
+
+def test_dealt_shares_keep_every_item_in_order_and_the_first_is_larger() -> None:
+    names = [f"page-{n:04}.txt" for n in range(3000)]
+    shares = workers.deal(names, 2, first=1.4)
+    assert [len(share) for share in shares] == [1750, 1250]
+    assert [name for share in shares for name in share] == names
+    assert [len(share) for share in workers.deal(names[:10], 3)] == [3, 4, 3]
+    assert workers.deal([], 2, first=1.4) == [[], []]
