@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run build test lint format golden bench bench-serve clean
+.PHONY: run build test lint format golden bench bench-compare bench-serve clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ golden: $(BIN)/.installed  ## regenerate tests/golden/ after a reviewed change o
 
 bench: $(BIN)/.installed  ## the benchmark table of benchmarks/
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+bench-compare: $(BIN)/.installed  ## this tree against a revision, in turn: ARGS="REV [--dir /dev/shm]"
+	$(BIN)/python -m benchmarks.compare $(ARGS)
 
 bench-serve: $(BIN)/.installed  ## requests/s and latency of all.atom while pages land (needs wrk)
 	$(BIN)/python -m benchmarks.serve $(ARGS)

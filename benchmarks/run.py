@@ -168,10 +168,10 @@ def filesystem(path: Path) -> str:
     return found
 
 
-def feeds_digest() -> str:
+def feeds_digest(root: Path = ROOT) -> str:
     """Which version of the core was measured: a digest of the sources of `feeds/`."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "feeds").rglob("*.py")):
+    for path in sorted((root / "feeds").rglob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
@@ -437,10 +437,17 @@ class SizeResult:
 
 
 def measure_size(
-    size: int, repeats: int, cheap: float, baseline_rate: float | None, work: Path
+    size: int,
+    repeats: int,
+    cheap: float,
+    baseline_rate: float | None,
+    work: Path,
+    *,
+    baseline: bool = True,
 ) -> SizeResult:
     """Every measurement at one corpus size; `baseline_rate`: seconds per item of
-    the baseline at a smaller size, to decide whether to run it here."""
+    the baseline at a smaller size, to decide whether to run it here; `baseline`
+    False: not at all."""
     from feeds import heap
     from feeds.build import Builder
     from feeds.config import Config
@@ -538,6 +545,10 @@ def measure_size(
     )
 
     # 5. the baseline, on the original pages
+    if not baseline:
+        out.baseline.note = "not run"
+        out.seconds = time.perf_counter() - started
+        return out
     shutil.rmtree(seeds)
     shutil.rmtree(public)
     seeds.mkdir()
@@ -550,7 +561,7 @@ def measure_size(
     else:
         baselines: list[dict[str, Any]] = []
 
-        def baseline() -> float:
+        def run_baseline() -> float:
             target = work / "baseline"
             shutil.rmtree(target, ignore_errors=True)
             command = [
@@ -564,7 +575,7 @@ def measure_size(
             baselines.append(probe(command, work))
             return float(baselines[-1]["seconds"])
 
-        out.baseline = repeated(baseline, repeats, cheap)
+        out.baseline = repeated(run_baseline, repeats, cheap)
         out.baseline_peak_mb = max(b["maxrss_kb"] for b in baselines) / 1024
         out.baseline_bytes = baselines[-1]["bytes_written"]
         progress(f"{size}: baseline cold {fmt_seconds(out.baseline)}")
@@ -757,6 +768,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="where seeds/ and public/ are made (default: the system's temporary folder); "
         "/dev/shm measures the code without the disk",
     )
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="do not run the baseline (`baseline.py`)"
+    )
     parser.add_argument("--cold-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -776,7 +790,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rate: float | None = None
     for size in sizes:
         with scratch(args.dir) as work:
-            results.append(measure_size(size, REPEATS, args.cheap, rate, work))
+            results.append(
+                measure_size(size, REPEATS, args.cheap, rate, work, baseline=not args.skip_baseline)
+            )
         last = results[-1]
         if last.baseline.median is not None:
             rate = last.baseline.median / size

@@ -1,14 +1,19 @@
-"""The serving benchmark runs end to end: the real daemon, wrk clients, pages landing."""
+"""The benchmarks run end to end: the serving one (the real daemon, wrk clients, pages
+landing) and the comparison of a revision with this tree."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
 
-from benchmarks import serve
+from benchmarks import compare, serve
+from benchmarks.run import feeds_digest
 
 needs_wrk = pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (apt-get install wrk)"
@@ -56,3 +61,39 @@ def test_the_table_shows_the_round_of_median_requests_per_second() -> None:
     assert chosen[0]["round"] == 3
     assert chosen[0]["latency_ms"]["99"] == 7
     assert chosen[0]["range_per_s"] == (900, 1500)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_git = pytest.mark.skipif(
+    not (ROOT / ".git").exists() or shutil.which("git") is None,
+    reason="benchmarks.compare exports a revision with git: run from a git clone",
+)
+
+
+@needs_git
+def test_compare_measures_a_revision_and_this_tree_with_one_harness(tmp_path: Path) -> None:
+    out = tmp_path / "compare.json"
+    argv = ["HEAD", "--rounds", "1", "--sizes", "200", "--cheap", "0"]
+    argv += ["--dir", str(tmp_path), "--json", str(out)]
+    assert compare.main(argv) == 0
+    report = json.loads(out.read_text())
+    assert [row["key"] for row in report["rows"]] == [key for key, _, _ in compare.ROWS]
+    for row in report["rows"]:
+        assert row["before"] > 0, row
+        assert row["after"] > 0, row
+        assert row["paired"] is not None
+    for which in ("before", "after"):
+        (run,) = report["runs"][which]
+        assert run["sizes"][0]["items"] == 200
+        assert run["sizes"][0]["baseline"]["note"] == "not run"
+    # The "before" run measured the revision's feeds/, the "after" run this tree's.
+    head = tmp_path / "head"
+    archive = subprocess.run(
+        ["git", "archive", "HEAD", "feeds"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(head, filter="data")
+    assert report["runs"]["before"][0]["machine"]["feeds_digest"] == feeds_digest(head)
+    assert report["runs"]["after"][0]["machine"]["feeds_digest"] == feeds_digest()
+    shutil.rmtree(head)
+    assert list(tmp_path.iterdir()) == [out]  # every scratch folder is gone
