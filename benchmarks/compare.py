@@ -16,7 +16,14 @@ the order after-before, then before-after in the next round, and so on, so that 
 machine whose speed drifts favours neither. The table gives, for each measurement,
 the median over the rounds of each tree, the median of the rounds' ratios (each
 round's after / before: runs close in time are compared), and the range of every
-single run. Progress goes to stderr, the table to stdout.
+single run.
+
+Runs a minute apart can still fall in different moods of a shared machine, so a
+second measurement runs the two trees at the same moment: `--together N` rounds of
+a cold build of each tree at once, each pinned to a core of its own (and so in one
+process: a build uses the cores it may run on), the cores swapped every round. Both
+feel whatever slows the machine, and the rounds' ratios say which code does more
+work. Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.generate import corpus, write_page
 from benchmarks.run import ROOT, child_env, feeds_digest, parse_sizes, progress
 
 # (key in the JSON of `benchmarks.run`, what the table calls it, unit)
@@ -80,13 +88,54 @@ def run_once(
     command += ["--cheap", str(cheap), "--json", str(out)]
     if folder is not None:
         command += ["--dir", str(folder)]
-    env = child_env()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=tree, env=environment(tree), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark of {tree} failed:\n{done.stderr[-3000:]}")
     data: dict[str, Any] = json.loads(out.read_text())
     return data
+
+
+def environment(tree: Path) -> dict[str, str]:
+    """The environment of a benchmark of the code in `tree`."""
+    env = child_env()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def together(
+    trees: dict[str, Path], size: int, rounds: int, folder: Path | None
+) -> dict[str, list[float]]:
+    """Seconds of cold builds of each tree run at the same moment, one core each."""
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    if len(cores) < 2:
+        raise RuntimeError("--together needs two cores")
+    seconds: dict[str, list[float]] = {which: [] for which in trees}
+    with tempfile.TemporaryDirectory(prefix="osce-together-", dir=folder) as scratch:
+        seeds = Path(scratch) / "seeds"
+        seeds.mkdir()
+        for page in corpus(size):
+            write_page(seeds, page)
+        for round_ in range(rounds):
+            running = {}
+            for n, (which, tree) in enumerate(trees.items()):
+                public = Path(scratch) / f"public-{which}"
+                shutil.rmtree(public, ignore_errors=True)
+                core = cores[(n + round_) % 2]
+                command = ["taskset", "-c", str(core), sys.executable, "-m", "benchmarks.run"]
+                command += ["--cold-child", str(seeds), str(public)]
+                running[which] = subprocess.Popen(
+                    command, cwd=tree, env=environment(tree), stdout=subprocess.PIPE, text=True
+                )
+            for which, process in running.items():
+                out, _ = process.communicate()
+                if process.returncode != 0:
+                    raise RuntimeError(f"cold build of {which} failed")
+                seconds[which].append(float(json.loads(out.splitlines()[-1])["seconds"]))
+            progress(
+                f"together {round_ + 1}/{rounds}: "
+                + ", ".join(f"{which} {found[-1]:.2f} s" for which, found in seconds.items())
+            )
+    return seconds
 
 
 def value(size: dict[str, Any], key: str) -> float:
@@ -110,31 +159,46 @@ def shown(number: float, unit: str) -> str:
 
 
 def comparison(
-    before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]], revision: str
+    before: Sequence[dict[str, Any]], after: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One row per measurement: medians, the median paired ratio, ranges."""
-    rows = []
-    for key, name, unit in ROWS:
-        b = [value(size, key) for size in before]
-        a = [value(size, key) for size in after]
-        every_b = [r for size in before for r in runs(size, key)]
-        every_a = [r for size in after for r in runs(size, key)]
-        ratios = [x / y for x, y in zip(a, b, strict=True) if y > 0]
-        rows.append(
-            {
-                "key": key,
-                "name": name,
-                "unit": unit,
-                "before": statistics.median(b),
-                "after": statistics.median(a),
-                "paired": statistics.median(ratios) - 1 if ratios else None,
-                "ratios": ratios,
-                "range_before": (min(every_b), max(every_b)),
-                "range_after": (min(every_a), max(every_a)),
-                "revision": revision,
-            }
+    """One row per measurement of `benchmarks.run`."""
+    return [
+        row(
+            key,
+            name,
+            unit,
+            ([value(size, key) for size in before], [value(size, key) for size in after]),
+            (
+                [r for size in before for r in runs(size, key)],
+                [r for size in after for r in runs(size, key)],
+            ),
         )
-    return rows
+        for key, name, unit in ROWS
+    ]
+
+
+def row(
+    key: str,
+    name: str,
+    unit: str,
+    rounds: tuple[Sequence[float], Sequence[float]],
+    every: tuple[Sequence[float], Sequence[float]],
+) -> dict[str, Any]:
+    """A measurement before and after: each tree's median over the rounds, the median
+    of the rounds' ratios, the range of every run."""
+    (b, a), (every_b, every_a) = rounds, every
+    ratios = [x / y for x, y in zip(a, b, strict=True) if y > 0]
+    return {
+        "key": key,
+        "name": name,
+        "unit": unit,
+        "before": statistics.median(b),
+        "after": statistics.median(a),
+        "paired": statistics.median(ratios) - 1 if ratios else None,
+        "ratios": ratios,
+        "range_before": (min(every_b), max(every_b)),
+        "range_after": (min(every_a), max(every_a)),
+    }
 
 
 def table(rows: Sequence[dict[str, Any]], revision: str, size: int) -> str:
@@ -168,6 +232,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cheap", type=float, default=5.0, metavar="S", help="as `benchmarks.run` (default 5)"
     )
     parser.add_argument("--dir", type=Path, metavar="DIR", help="as `benchmarks.run`")
+    parser.add_argument(
+        "--together",
+        type=int,
+        default=10,
+        metavar="N",
+        help="rounds of cold builds of both trees at once, a core each (default 10; 0: none)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the data as JSON")
     args = parser.parse_args(argv)
     sizes = parse_sizes(args.sizes)
@@ -175,8 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--sizes: one size")
 
     found: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    both: dict[str, list[float]] = {}
     with exported(args.revision) as tree, tempfile.TemporaryDirectory() as scratch:
         trees = {"before": tree, "after": ROOT}
+        if args.together:
+            both = together(trees, sizes[0], args.together, args.dir)
         for round_ in range(args.rounds):
             order = ("after", "before") if round_ % 2 == 0 else ("before", "after")
             for which in order:
@@ -192,13 +266,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
     before = [data["sizes"][0] for data in found["before"]]
     after = [data["sizes"][0] for data in found["after"]]
-    rows = comparison(before, after, args.revision)
+    rows = comparison(before, after)
+    if both:
+        name = "cold build, both trees at the same moment, one core each"
+        pair = (both["before"], both["after"])
+        rows.append(row("together", name, "s", pair, pair))
     print(table(rows, args.revision, sizes[0]))
     print()
     digest = feeds_digest()
     print(f"Rounds: {args.rounds} of each, in turn; after: this tree (feeds/ digest {digest}).")
     if args.json:
-        report = {"revision": args.revision, "size": sizes[0], "rows": rows, "runs": found}
+        report = {
+            "revision": args.revision,
+            "size": sizes[0],
+            "rows": rows,
+            "runs": found,
+            "together": both,
+        }
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 0
 
