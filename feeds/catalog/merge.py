@@ -47,7 +47,8 @@ class Sightings:
 
     def records(self, key: str) -> tuple[Record, ...]:
         """The records of one item present (KeyError if none)."""
-        return (self.first[key], *self.more.get(key, ()))
+        more = self.more.get(key)
+        return (self.first[key],) if more is None else (self.first[key], *more)
 
     def add(self, key: str, record: Record) -> None:
         if key in self.first:
