@@ -19,11 +19,13 @@ round's after / before: runs close in time are compared), and the range of every
 single run.
 
 Runs a minute apart can still fall in different moods of a shared machine, so a
-second measurement runs the two trees at the same moment: `--together N` rounds of
-a cold build of each tree at once, each pinned to a core of its own (and so in one
-process: a build uses the cores it may run on), the cores swapped every round. Both
-feel whatever slows the machine, and the rounds' ratios say which code does more
-work. Progress goes to stderr, the table to stdout.
+second measurement runs the two trees at the same moment: `--together N` rounds in
+which each tree, in a process pinned to a core of its own (and so in one process: a
+build uses the cores it may run on), makes a new Builder's first build into an empty
+`public/` and then adds, edits and deletes pages with it (the median of five of
+each); the cores are swapped every round. Both feel whatever slows the machine, and
+the rounds' ratios say which code does more work. Progress goes to stderr, the table
+to stdout.
 """
 
 from __future__ import annotations
@@ -55,6 +57,14 @@ ROWS = (
     ("rebuild_new", "a new Builder's first build, nothing changed", "s"),
     ("end_to_end", "end to end through the daemon: file closed -> feed published", "ms"),
     ("peak_mb", "peak memory of a cold build, all processes (PSS)", "MB"),
+)
+
+# Both trees at the same moment, one core each (`together`):
+TOGETHER_ROWS = (
+    ("first", "at the same moment, a core each: a new Builder's first build (cold)", "s"),
+    ("add", "at the same moment, a core each: one new page", "ms"),
+    ("edit", "at the same moment, a core each: one page edited", "ms"),
+    ("delete", "at the same moment, a core each: one page deleted", "ms"),
 )
 
 
@@ -102,40 +112,53 @@ def environment(tree: Path) -> dict[str, str]:
     return env
 
 
+CHANGES_PER_ROUND = 5  # adds, edits and deletes by each process of a round together
+
+
 def together(
     trees: dict[str, Path], size: int, rounds: int, folder: Path | None
-) -> dict[str, list[float]]:
-    """Seconds of cold builds of each tree run at the same moment, one core each."""
+) -> dict[str, dict[str, list[float]]]:
+    """Each tree's seconds, round by round, of a first build and of the median change
+    (`benchmarks.run.Changes`), both trees at the same moment, one core each."""
     cores = sorted(os.sched_getaffinity(0))[:2]
     if len(cores) < 2:
         raise RuntimeError("--together needs two cores")
-    seconds: dict[str, list[float]] = {which: [] for which in trees}
+    found: dict[str, dict[str, list[float]]] = {which: {} for which in trees}
     with tempfile.TemporaryDirectory(prefix="osce-together-", dir=folder) as scratch:
-        seeds = Path(scratch) / "seeds"
-        seeds.mkdir()
+        pages = Path(scratch) / "pages"
+        pages.mkdir()
         for page in corpus(size):
-            write_page(seeds, page)
+            write_page(pages, page)
         for round_ in range(rounds):
             running = {}
             for n, (which, tree) in enumerate(trees.items()):
-                public = Path(scratch) / f"public-{which}"
+                seeds, public = Path(scratch) / f"seeds-{which}", Path(scratch) / f"public-{which}"
+                shutil.rmtree(seeds, ignore_errors=True)
                 shutil.rmtree(public, ignore_errors=True)
+                shutil.copytree(pages, seeds)
                 core = cores[(n + round_) % 2]
                 command = ["taskset", "-c", str(core), sys.executable, "-m", "benchmarks.run"]
-                command += ["--cold-child", str(seeds), str(public)]
+                command += ["--together-child", str(seeds), str(public), str(size)]
+                command.append(str(CHANGES_PER_ROUND))
                 running[which] = subprocess.Popen(
                     command, cwd=tree, env=environment(tree), stdout=subprocess.PIPE, text=True
                 )
             for which, process in running.items():
                 out, _ = process.communicate()
                 if process.returncode != 0:
-                    raise RuntimeError(f"cold build of {which} failed")
-                seconds[which].append(float(json.loads(out.splitlines()[-1])["seconds"]))
+                    raise RuntimeError(f"the builds of {which} failed")
+                data = json.loads(out.splitlines()[-1])
+                for key, seconds in data.items():
+                    median = statistics.median(seconds) if isinstance(seconds, list) else seconds
+                    found[which].setdefault(key, []).append(median)
             progress(
                 f"together {round_ + 1}/{rounds}: "
-                + ", ".join(f"{which} {found[-1]:.2f} s" for which, found in seconds.items())
+                + ", ".join(
+                    f"{which} {f['first'][-1]:.2f} s, add {f['add'][-1] * 1000:.0f} ms"
+                    for which, f in found.items()
+                )
             )
-    return seconds
+    return found
 
 
 def value(size: dict[str, Any], key: str) -> float:
@@ -246,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--sizes: one size")
 
     found: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-    both: dict[str, list[float]] = {}
+    both: dict[str, dict[str, list[float]]] = {}
     with exported(args.revision) as tree, tempfile.TemporaryDirectory() as scratch:
         trees = {"before": tree, "after": ROOT}
         if args.together:
@@ -267,10 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     before = [data["sizes"][0] for data in found["before"]]
     after = [data["sizes"][0] for data in found["after"]]
     rows = comparison(before, after)
-    if both:
-        name = "cold build, both trees at the same moment, one core each"
-        pair = (both["before"], both["after"])
-        rows.append(row("together", name, "s", pair, pair))
+    for key, name, unit in TOGETHER_ROWS if both else ():
+        pair = (both["before"][key], both["after"][key])
+        rows.append(row(f"together-{key}", name, unit, pair, pair))
     print(table(rows, args.revision, sizes[0]))
     print()
     digest = feeds_digest()

@@ -252,6 +252,49 @@ class NewPages:
         return Page(page_name(self.index + self.count, page.text()), items, 3)
 
 
+class Changes:
+    """What the daemon's builder is timed on, round after round: a page of new items
+    added (newest of all), the newest original page edited, a page from the middle
+    deleted; each build told which seed changed, as the daemon's watcher tells it."""
+
+    def __init__(self, seeds: Path, pages: Sequence[Page], size: int) -> None:
+        self.seeds = seeds
+        self.pages = pages
+        self.expected = size  # items after the last change
+        self.new_pages = NewPages(dt.date(2026, 1, 1), 800_000)
+        self.victims = iter(pages[len(pages) // 2 :])
+        self.written: dict[str, list[int]] = {"add": [], "edit": [], "delete": []}
+
+    def round(self, builder: Any, round_: int) -> tuple[float, float, float]:
+        """Seconds of the add, the edit and the delete."""
+        written, seeds = self.written, self.seeds
+        page = self.new_pages.next()
+        write_page(seeds, page)
+        self.expected += NEW_PAGE_ITEMS
+        add = timed_build(builder, self.expected, written["add"], {page.name})
+        write_page(seeds, edited(self.pages[0], round_))
+        edit = timed_build(builder, self.expected, written["edit"], {self.pages[0].name})
+        victim = next(self.victims)
+        (seeds / victim.name).unlink()
+        self.expected -= len(victim.items)
+        delete = timed_build(builder, self.expected, written["delete"], {victim.name})
+        return add, edit, delete
+
+
+def together_child(seeds: Path, public: Path, size: int, rounds: int) -> None:
+    """The body of a process of `benchmarks.compare --together`: a new Builder's first
+    build into an empty `public/`, then `rounds` of `Changes`; prints one JSON line."""
+    from feeds.build import Builder
+    from feeds.config import Config
+
+    builder = Builder(Config(seeds=seeds, public=public, base_url=BASE_URL))
+    first = timed_build(builder, size, first=True)
+    changes = Changes(seeds, corpus(size), size)
+    done = [changes.round(builder, round_) for round_ in range(rounds)]
+    found = {name: [d[n] for d in done] for n, name in enumerate(("add", "edit", "delete"))}
+    print(json.dumps({"first": first, **found}))
+
+
 def write_replacing(folder: Path, page: Page) -> float:
     """Write a page as a scraper should (temporary name, then rename); returns the
     time.time() of the moment its bytes were complete."""
@@ -504,25 +547,11 @@ def measure_size(
     )
 
     # 3. the daemon's Builder: add a page, edit a page, delete a page
-    new_pages = NewPages(dt.date(2026, 1, 1), 800_000)
-    expected = size
-    written: dict[str, list[int]] = {"add": [], "edit": [], "delete": []}
-    victims = iter(pages[len(pages) // 2 :])
+    changes = Changes(seeds, pages, size)
+    written = changes.written
 
     def operations(round_: int) -> tuple[float, float, float]:
-        nonlocal expected
-        # Each build is told which seed changed, as the daemon's watcher tells it.
-        page = new_pages.next()
-        write_page(seeds, page)
-        expected += NEW_PAGE_ITEMS
-        add = timed_build(builder, expected, written["add"], {page.name})
-        write_page(seeds, edited(pages[0], round_))
-        edit = timed_build(builder, expected, written["edit"], {pages[0].name})
-        victim = next(victims)
-        (seeds / victim.name).unlink()
-        expected -= len(victim.items)
-        delete = timed_build(builder, expected, written["delete"], {victim.name})
-        return add, edit, delete
+        return changes.round(builder, round_)
 
     rounds = [operations(0)]
     if max(rounds[0]) < cheap:
@@ -772,10 +801,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--skip-baseline", action="store_true", help="do not run the baseline (`baseline.py`)"
     )
     parser.add_argument("--cold-child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--together-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.cold_child:
         cold_child(*args.cold_child)
+        return 0
+    if args.together_child:
+        seeds, public, size, rounds = args.together_child
+        together_child(Path(seeds), Path(public), int(size), int(rounds))
         return 0
     if args.profile:
         print(profile(args.profile))

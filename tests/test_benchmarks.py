@@ -81,9 +81,10 @@ def test_compare_measures_a_revision_and_this_tree_with_one_harness(tmp_path: Pa
     assert compare.main(argv) == 0
     report = json.loads(out.read_text())
     keys = [key for key, _, _ in compare.ROWS]
-    assert [row["key"] for row in report["rows"]] == [*keys, *(["together"] if both else [])]
+    together = [f"together-{key}" for key, _, _ in compare.TOGETHER_ROWS] if both else []
+    assert [row["key"] for row in report["rows"]] == [*keys, *together]
     if both:
-        assert [len(report["together"][which]) for which in ("before", "after")] == [1, 1]
+        assert [len(report["together"][which]["add"]) for which in ("before", "after")] == [1, 1]
     for row in report["rows"]:
         assert row["before"] > 0, row
         assert row["after"] > 0, row
