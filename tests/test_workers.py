@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +20,22 @@ class Done:
     share: tuple[int, ...]
 
 
+@pytest.fixture
+def alone() -> None:
+    """This process runs no thread but the test's, as forking needs: the pool threads
+    of a server that the tests before shared may take a moment to end."""
+    deadline = time.monotonic() + 10
+    while workers.thread_count() > 1:
+        if time.monotonic() > deadline:
+            pytest.fail(f"other threads still run: {[t.name for t in threading.enumerate()]}")
+        time.sleep(0.05)
+
+
 def note(share: tuple[int, ...]) -> Done:
     return Done(os.getpid(), share)
 
 
+@pytest.mark.usefixtures("alone")
 def test_each_share_after_the_first_is_done_by_a_child_of_its_own() -> None:
     shares = [(1, 2), (3,), (4, 5, 6)]
     done = workers.map_shares(note, shares)
@@ -36,6 +49,7 @@ def test_a_result_of_none_is_a_result() -> None:
     assert workers.map_shares(lambda share: None, [1, 2]) == [None, None]
 
 
+@pytest.mark.usefixtures("alone")
 def test_a_failed_child_is_told_and_its_share_done_here(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
@@ -50,6 +64,7 @@ def test_a_failed_child_is_told_and_its_share_done_here(
     assert "the disk is full" in capfd.readouterr().err
 
 
+@pytest.mark.usefixtures("alone")
 def test_children_are_waited_for_when_the_first_share_fails(tmp_path: Path) -> None:
     def first_fails(share: int) -> int:
         if share == 0:
@@ -65,10 +80,10 @@ def test_children_are_waited_for_when_the_first_share_fails(tmp_path: Path) -> N
     assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
 
 
+@pytest.mark.usefixtures("alone")
 def test_a_process_running_another_thread_never_forks() -> None:
-    assert workers.thread_count() == threading.active_count()
-    if workers.thread_count() == 1:  # (another test may have left a thread behind)
-        assert workers.usable() == min(workers.MAX_PROCESSES, len(os.sched_getaffinity(0)))
+    assert workers.thread_count() == threading.active_count() == 1
+    assert workers.usable() == min(workers.MAX_PROCESSES, len(os.sched_getaffinity(0)))
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
