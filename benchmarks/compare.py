@@ -98,18 +98,11 @@ def run_once(
     command += ["--cheap", str(cheap), "--json", str(out)]
     if folder is not None:
         command += ["--dir", str(folder)]
-    done = subprocess.run(command, cwd=tree, env=environment(tree), capture_output=True, text=True)
+    done = subprocess.run(command, cwd=tree, env=child_env(tree), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark of {tree} failed:\n{done.stderr[-3000:]}")
     data: dict[str, Any] = json.loads(out.read_text())
     return data
-
-
-def environment(tree: Path) -> dict[str, str]:
-    """The environment of a benchmark of the code in `tree`."""
-    env = child_env()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
-    return env
 
 
 CHANGES_PER_ROUND = 5  # adds, edits and deletes by each process of a round together
@@ -141,7 +134,7 @@ def together(
                 command += ["--together-child", str(seeds), str(public), str(size)]
                 command.append(str(CHANGES_PER_ROUND))
                 running[which] = subprocess.Popen(
-                    command, cwd=tree, env=environment(tree), stdout=subprocess.PIPE, text=True
+                    command, cwd=tree, env=child_env(tree), stdout=subprocess.PIPE, text=True
                 )
             for which, process in running.items():
                 out, _ = process.communicate()
@@ -260,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=10,
         metavar="N",
-        help="rounds of cold builds of both trees at once, a core each (default 10; 0: none)",
+        help="rounds of both trees at once, a core each: a first build, then changes "
+        "(default 10; 0: none)",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the data as JSON")
     args = parser.parse_args(argv)

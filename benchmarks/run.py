@@ -108,10 +108,11 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def child_env() -> dict[str, str]:
-    """The environment of child processes: our code importable, no settings of a user."""
+def child_env(root: Path = ROOT) -> dict[str, str]:
+    """The environment of child processes: the code in `root` importable first, no
+    settings of a user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSCE_FEEDS_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     return env
 
 
@@ -548,16 +549,11 @@ def measure_size(
 
     # 3. the daemon's Builder: add a page, edit a page, delete a page
     changes = Changes(seeds, pages, size)
-    written = changes.written
-
-    def operations(round_: int) -> tuple[float, float, float]:
-        return changes.round(builder, round_)
-
-    rounds = [operations(0)]
+    rounds = [changes.round(builder, 0)]
     if max(rounds[0]) < cheap:
-        rounds.extend(operations(n) for n in range(1, repeats))
+        rounds.extend(changes.round(builder, n) for n in range(1, repeats))
     out.add, out.edit, out.delete = (Timing([r[n] for r in rounds]) for n in range(3))
-    out.op_files_written = written
+    out.op_files_written = changes.written
     heap.thaw()
     progress(
         f"{size}: add {fmt_seconds(out.add)}, edit {fmt_seconds(out.edit)}, "

@@ -42,9 +42,6 @@ class Sightings:
         self.first: dict[str, Record] = {}
         self.more: dict[str, tuple[Record, ...]] = {}
 
-    def __contains__(self, key: str) -> bool:
-        return key in self.first
-
     def records(self, key: str) -> tuple[Record, ...]:
         """The records of one item present (KeyError if none)."""
         more = self.more.get(key)
